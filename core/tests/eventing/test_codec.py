@@ -218,3 +218,47 @@ def test_large_event_round_trips_both_modes():
     m = Message({"specversion": "1.0", "id": "big", "source": "/s", "type": "t", "datacontenttype": "application/octet-stream"}, data)
     for headers, body in (codec.to_binary(m), codec.to_structured(m)):
         assert codec.from_http(headers, body) == m
+
+
+_BASE = {"id": "1", "source": "/s", "type": "t"}
+
+
+@pytest.mark.parametrize("specversion", ["1.0", "0.3"])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"subject": ""},
+        {"subject": "s"},
+        {"datacontenttype": ""},
+        {"dataschema": ""},
+        {"schemaurl": ""},
+        {"datacontentencoding": ""},
+        {"time": "2020-01-01T00:00:00Z"},
+        {"time": "2020-01-01T00:00:00"},
+        {"ext1": "x"},
+        {"ext1": ""},
+        {"Ext": "x"},
+        {"my_ext": "x"},
+        {"data": "x"},
+        {"id": ""},
+        {"source": ""},
+        {"type": ""},
+        {"x" * 30: "long names are allowed"},
+    ],
+)
+def test_validation_agrees_with_the_sdk(specversion, extra):
+    attributes = {**_BASE, "specversion": specversion, **extra}
+    try:
+        codec.validate(attributes)
+        ours = None
+    except InvalidEvent as exc:
+        ours = str(exc)
+    sdk = codec.sdk_verdict(attributes)
+    assert (ours is None) == (sdk is None), (ours, sdk)
+
+
+def test_binary_head_is_the_binary_headers():
+    m = _message(datacontenttype="application/json")
+    lines = "".join(f"{k}: {v}\r\n" for k, v in codec.binary_headers(m, omit={"subject"}))
+    assert codec.binary_head(m, omit={"subject"}) == lines.encode()

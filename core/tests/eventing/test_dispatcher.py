@@ -250,19 +250,19 @@ async def test_failed_reply_dead_letters_the_original_event(dispatcher, subscrib
 @pytest.mark.parametrize(
     ("policy", "expected"),
     [
-        ("linear", [0.0, 0.08, 0.16]),
-        ("exponential", [0.08, 0.16, 0.32]),
+        ("linear", [0.0, 0.1, 0.2]),
+        ("exponential", [0.1, 0.2, 0.4]),
     ],
 )
 async def test_backoff_timing(dispatcher, subscriber_factory, policy, expected):
     sub = await subscriber_factory()
     sub.answer(500, times=3)
     handler = dispatcher.handler(
-        DeliveryTarget(sub.url, policy=DeliveryPolicy(retry=3, backoff_policy=policy, backoff_delay=0.08))
+        DeliveryTarget(sub.url, policy=DeliveryPolicy(retry=3, backoff_policy=policy, backoff_delay=0.1))
     )
     assert await handler.deliver(_event()) is Outcome.DELIVERED
     for gap, want in zip(_gaps(sub.received), expected, strict=True):
-        assert want - 0.005 <= gap <= want + 0.06, (_gaps(sub.received), expected)
+        assert want - 0.005 <= gap <= want + 0.09, (_gaps(sub.received), expected)
 
 
 async def test_retry_after_counts_only_with_retry_after_max(dispatcher, subscriber_factory):
@@ -275,7 +275,7 @@ async def test_retry_after_counts_only_with_retry_after_max(dispatcher, subscrib
     sub.answer(429, headers={"retry-after": "5"})
     ignored = DeliveryPolicy(retry=1, backoff_delay=0.0)
     assert await dispatcher.handler(DeliveryTarget(sub.url, policy=ignored)).deliver(_event()) is Outcome.DELIVERED
-    assert _gaps(sub.received)[0] < 0.1
+    assert _gaps(sub.received)[0] < 1.0  # not the 5 s the subscriber asked for
 
 
 async def test_per_attempt_timeout_counts_as_no_response(dispatcher, subscriber_factory):

@@ -196,6 +196,43 @@ async def test_channel_error_is_503(setup):
     assert b"stream is full" in body
 
 
+async def test_publish_that_waits_then_fails_is_503(setup):
+    setup.brokers["ns", "default"].delay = 0.02
+    setup.brokers["ns", "default"].error = ChannelError("broker unreachable")
+    status, _, body = await setup.post("/ns/default", CE)
+    assert status == 503
+    assert b"broker unreachable" in body
+
+
+async def test_publish_returning_a_future_is_awaited(setup):
+    class FutureTarget:
+        published: list[Message] = []
+
+        def publish(self, message: Message) -> asyncio.Future[None]:
+            fut = asyncio.get_running_loop().create_future()
+            asyncio.get_running_loop().call_later(0.01, lambda: (self.published.append(message), fut.set_result(None)))
+            return fut
+
+    target = FutureTarget()
+    setup.brokers["ns", "future"] = target  # type: ignore[assignment]
+    assert (await setup.post("/ns/future", CE))[0] == 202
+    assert [m.id for m in target.published] == ["e-1"]
+
+
+async def test_publish_runs_inside_a_task(setup):
+    """A channel backend may use asyncio.timeout or a TaskGroup in publish: those need a current task."""
+
+    class TimedTarget:
+        published: list[Message] = []
+
+        async def publish(self, message: Message) -> None:
+            async with asyncio.timeout(1):
+                self.published.append(message)
+
+    setup.brokers["ns", "timed"] = TimedTarget()  # type: ignore[assignment]
+    assert (await setup.post("/ns/timed", CE))[0] == 202
+
+
 async def test_other_publish_failure_is_500(setup):
     setup.brokers["ns", "default"].error = RuntimeError("boom")
     assert (await setup.post("/ns/default", CE))[0] == 500

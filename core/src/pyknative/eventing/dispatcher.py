@@ -143,8 +143,7 @@ def _encode(message: Message, format: str | None, omit: Collection[str]) -> tupl
     """Header lines and body of ``message``: structured JSON for ``format == "json"``, else binary."""
     if format == "json":
         return b"content-type: application/cloudevents+json\r\n", codec.structured_body(message, omit)
-    lines = [f"{name}: {value}\r\n" for name, value in codec.binary_headers(message, omit)]
-    return "".join(lines).encode("utf-8"), message.data
+    return codec.binary_head(message, omit), message.data
 
 
 @attrs.define(eq=False)
@@ -198,9 +197,8 @@ class DeliveryHandler:
 
     def _reply_of(self, response: Response, original: Message) -> Message | str | None:
         """The reply event in a 2xx response, None when there is none, or why the response is not acceptable."""
-        headers = response.headers
-        content_type = headers.get("content-type")
-        ce = {k[3:]: v for k, v in headers.items() if k[:3] == "ce-"} if _has_ce(headers) else {}
+        content_type = response.headers.get("content-type")
+        ce = response.ce
         if not codec.is_cloudevent(content_type, ce):
             if response.body:
                 return "the subscriber answered 2xx with a body that is not a CloudEvent"
@@ -280,10 +278,6 @@ class DeliveryHandler:
             delay = policy.backoff(retry, _retry_after(result.response))
             if delay > 0:
                 await asyncio.sleep(delay)
-
-
-def _has_ce(headers: dict[str, str]) -> bool:
-    return any(k[:3] == "ce-" for k in headers)
 
 
 def _retry_after(response: Response | None) -> float | None:

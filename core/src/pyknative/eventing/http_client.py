@@ -58,6 +58,14 @@ class Response:
     #: lowercased names; repeated headers joined with ", "
     headers: dict[str, str]
     body: bytes
+    #: the ``ce-`` headers among them, by name without the prefix (a binary-mode reply's attributes)
+    ce: dict[str, str] = attrs.field(factory=dict)
+
+
+#: how often request deadlines are checked (seconds)
+SWEEP_INTERVAL = 0.02
+#: bodies up to this size are copied behind the head so that a request leaves in one send
+_JOIN_LIMIT = 256 * 1024
 
 
 class ClientError(ConnectionError):
@@ -69,10 +77,12 @@ class _Connection(asyncio.Protocol):
 
     __slots__ = (
         "pool",
+        "loop",
         "transport",
         "parser",
         "waiter",
         "headers",
+        "ce",
         "body",
         "closed",
         "reused",
@@ -85,10 +95,12 @@ class _Connection(asyncio.Protocol):
 
     def __init__(self, pool: _Pool) -> None:
         self.pool = pool
+        self.loop = asyncio.get_running_loop()
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.waiter: asyncio.Future[tuple[Response, bool]] | None = None
         self.headers: dict[str, str] = {}
+        self.ce: dict[str, str] = {}
         self.body: list[bytes] = []
         self.closed = False
         self.reused = False
@@ -99,16 +111,19 @@ class _Connection(asyncio.Protocol):
         self._interim = False
 
     def request(self, data: bytes, body: bytes) -> asyncio.Future[tuple[Response, bool]]:
-        waiter = asyncio.get_running_loop().create_future()
+        waiter = self.loop.create_future()
         self.waiter = waiter
         self.headers = {}
+        self.ce = {}
         self.body = []
         self.received = False
         self._headers_done = False
         self._framed = False
         transport = self.transport
-        transport.write(data)  # type: ignore[union-attr]
-        if body:
+        if len(body) <= _JOIN_LIMIT:
+            transport.write(data + body)  # type: ignore[union-attr]  # one send: one packet, one wake-up
+        else:
+            transport.write(data)  # type: ignore[union-attr]
             transport.write(body)  # type: ignore[union-attr]
         return waiter
 
@@ -167,6 +182,8 @@ class _Connection(asyncio.Protocol):
         if key == "content-length" or (key == "transfer-encoding" and b"chunked" in value.lower()):
             self._framed = True
         text = value.decode("latin-1")
+        if key[:3] == "ce-":
+            self.ce[key[3:]] = text
         headers = self.headers
         if key in headers:
             headers[key] += ", " + text
@@ -178,6 +195,7 @@ class _Connection(asyncio.Protocol):
         if 100 <= status < 200:
             self._interim = True
             self.headers = {}
+            self.ce = {}
             self._framed = False
             return
         self._headers_done = True
@@ -196,7 +214,8 @@ class _Connection(asyncio.Protocol):
 
     def _response(self) -> Response:
         body = self.body
-        return Response(self.parser.get_status_code(), self.headers, body[0] if len(body) == 1 else b"".join(body))
+        data = body[0] if len(body) == 1 else b"".join(body)
+        return Response(self.parser.get_status_code(), self.headers, data, self.ce)
 
 
 @attrs.define(eq=False)
@@ -241,6 +260,8 @@ class HttpClient:
     idle_timeout: float = 30.0
     connect_timeout: float = 10.0
     _pools: dict[tuple[str, int], _Pool] = attrs.field(factory=dict)
+    _deadlines: dict[_Connection, float] = attrs.field(factory=dict)
+    _sweeper: asyncio.TimerHandle | None = None
     _closed: bool = False
 
     async def post(self, url: URL, head: bytes, body: bytes, timeout: float | None = None) -> Response:
@@ -288,11 +309,10 @@ class HttpClient:
         self, pool: _Pool, conn: _Connection, data: bytes, body: bytes, deadline: float | None
     ) -> Response:
         waiter = conn.request(data, body)
-        timer = None
         if deadline is not None:
-            timer = asyncio.get_running_loop().call_at(
-                asyncio.get_running_loop().time() + max(deadline - monotonic(), 0.0), _expire, conn
-            )
+            self._deadlines[conn] = deadline
+            if self._sweeper is None:
+                self._sweeper = asyncio.get_running_loop().call_later(SWEEP_INTERVAL, self._sweep)
         try:
             response, keep_alive = await waiter
         except asyncio.CancelledError:
@@ -300,17 +320,31 @@ class HttpClient:
             conn.abort()
             raise
         finally:
-            if timer is not None:
-                timer.cancel()
+            if deadline is not None:
+                del self._deadlines[conn]
         if keep_alive and not self._closed:
             pool.put(conn)
         else:
             conn.close()
         return response
 
+    def _sweep(self) -> None:
+        """Fail the requests whose deadline passed. One periodic check instead of a timer per request, which
+        costs more than the rest of a request's bookkeeping; a timeout fires up to SWEEP_INTERVAL late."""
+        now = monotonic()
+        deadlines = self._deadlines
+        for conn in [c for c, d in deadlines.items() if d <= now]:
+            _expire(conn)
+        self._sweeper = None
+        if deadlines:
+            self._sweeper = asyncio.get_running_loop().call_later(SWEEP_INTERVAL, self._sweep)
+
     async def aclose(self) -> None:
         """Close idle connections; connections carrying a request close when it ends."""
         self._closed = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
         for pool in self._pools.values():
             pool.close()
         self._pools.clear()

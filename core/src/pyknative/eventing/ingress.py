@@ -26,6 +26,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from time import time
 from typing import Protocol
 
 import attrs
@@ -71,9 +72,20 @@ class ChannelTarget:
 Lookup = Callable[[str, str], PublishTarget | None]
 
 
-def arrival_time() -> str:
-    """Now as RFC 3339 in UTC with microseconds (``knativearrivaltime``)."""
-    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+@attrs.define
+class _Clock:
+    """RFC 3339 timestamps of now, in UTC with microseconds; the date-and-seconds part is formatted once a second."""
+
+    second: int = -1
+    prefix: str = ""
+
+    def now(self) -> str:
+        t = time()
+        second = int(t)
+        if second != self.second:
+            self.second = second
+            self.prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        return f"{self.prefix}.{int((t - second) * 1e6):06d}Z"
 
 
 @attrs.define(eq=False)
@@ -90,6 +102,7 @@ class EventIngress:
     max_ttl: int = attrs.field(default=DEFAULT_MAX_TTL, kw_only=True)
     _server: asyncio.Server | None = attrs.field(default=None, init=False)
     _connections: set[_Connection] = attrs.field(factory=set, init=False)
+    _clock: _Clock = attrs.field(factory=_Clock, init=False)
 
     async def start(self) -> tuple[str, int]:
         """Listen; returns the bound ``(host, port)`` (port 0 picks a free one)."""
@@ -120,7 +133,7 @@ class EventIngress:
 
     # -- one request -----------------------------------------------------------------------------------------
 
-    def route(
+    def _route(
         self, method: bytes, url: bytes, content_type: str | None, ce: dict[str, str], body: bytes
     ) -> tuple[int, str, bytes] | tuple[PublishTarget, Message]:
         """Decide a complete request: an answer ``(status, message, extra header lines)``, or where to publish."""
@@ -140,7 +153,7 @@ class EventIngress:
             shown = path.decode("latin-1")
             return 400, f"malformed path {shown!r}: expected /<namespace>/<broker> or /channels/<namespace>/<name>", b""
         try:
-            message = codec.decode(content_type, ce, body)
+            attributes, data = codec.decode_parts(content_type, ce, body)
         except codec.InvalidEvent as exc:
             return 400, f"invalid CloudEvent: {exc}", b""
         namespace, name = parts[-2].decode("latin-1"), parts[-1].decode("latin-1")
@@ -148,8 +161,8 @@ class EventIngress:
         if target is None:
             return 404, f"{kind} {namespace}/{name} not found", b""
         if kind == "channel":
-            return target, message
-        raw_ttl = message.attributes.get(BROKER_TTL)
+            return target, Message(attributes, data)
+        raw_ttl = attributes.get(BROKER_TTL)
         if raw_ttl is None:
             ttl = self.max_ttl
         else:
@@ -158,8 +171,10 @@ class EventIngress:
             except ValueError:
                 return 400, f"invalid CloudEvent: {BROKER_TTL} {raw_ttl!r} is not an integer", b""
         if ttl <= 0:
-            return 400, f"event {message.id!r} dropped: {BROKER_TTL} reached 0 (an event loop?)", b""
-        return target, message.with_attributes(**{BROKER_TTL: str(ttl), ARRIVAL_TIME: arrival_time()})
+            return 400, f"event {attributes['id']!r} dropped: {BROKER_TTL} reached 0 (an event loop?)", b""
+        attributes[BROKER_TTL] = str(ttl)
+        attributes[ARRIVAL_TIME] = self._clock.now()
+        return target, Message(attributes, data)
 
 
 class _Connection(asyncio.Protocol):
@@ -308,7 +323,7 @@ class _Connection(asyncio.Protocol):
     def _handle(
         self, method: bytes, url: bytes, content_type: str | None, ce: dict[str, str], body: bytes, keep_alive: bool
     ) -> None:
-        decided = self.ingress.route(method, url, content_type, ce, body)
+        decided = self.ingress._route(method, url, content_type, ce, body)
         if isinstance(decided[0], int):
             status, text, extra = decided  # type: ignore[misc]
             if status == 200:
@@ -321,6 +336,8 @@ class _Connection(asyncio.Protocol):
         asyncio.get_running_loop().create_task(self._publish(target, message, keep_alive))  # type: ignore[arg-type]
 
     async def _publish(self, target: PublishTarget, message: Message, keep_alive: bool) -> None:
+        # A task per request, not an eager call from here: a publish may need to run inside a task
+        # (asyncio.timeout, TaskGroup, wait_for all do).
         try:
             await target.publish(message)
         except ChannelError as exc:
