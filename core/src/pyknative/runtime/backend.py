@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -43,6 +44,9 @@ class LocalRuntime:
     async def scale(self, rev: Revision, replicas: int) -> None:
         self._desired[rev.key] = replicas
         await self._runtime().converge(make_process_spec(rev), replicas, wait=False)
+        # Let new instances spawn before the caller goes on: a cold start waits for them, not for the status and
+        # event writes the autoscaler does next.
+        await asyncio.sleep(0)
 
     def status(self, key: str) -> InstancesStatus:
         instances = self._runtime().instances(key)
