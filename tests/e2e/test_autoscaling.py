@@ -223,6 +223,33 @@ def test_a_revision_switch_under_load_loses_nothing(served: Served):
     assert all(counts[r[0]] == 1 for r in load.results)
 
 
+def test_requests_past_the_target_burst_capacity_get_503_and_the_rest_are_served(served: Served):
+    ann = {"autoscaling.knative.dev/target-burst-capacity": "2", "autoscaling.knative.dev/min-scale": "1",
+           "autoscaling.knative.dev/max-scale": "1"}
+    served.ok("apply", "-f", "-", input=service("narrow", ann).replace("containerConcurrency: 4", "containerConcurrency: 1"))
+    served.ok("wait", "ksvc", "narrow", "--for", "condition=Ready", "--timeout", "60s")
+    host = "narrow.default.svc.cluster.local"
+
+    def one(i: int) -> tuple[int, str]:
+        time.sleep(0.3 * (i > 0))  # the first takes the only slot; the next two are held, the last is one too many
+        conn = http.client.HTTPConnection(*served.gateway, timeout=30)
+        try:
+            conn.request("GET", f"/?sleep={1.5 if i == 0 else 0}&n=narrow-{i}", headers={"Host": host})
+            resp = conn.getresponse()
+            return resp.status, resp.read().decode()
+        finally:
+            conn.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        first = pool.submit(one, 0)
+        held = [pool.submit(one, i) for i in (1, 2)]
+        time.sleep(0.6)
+        status, body = one(3)
+        assert status == 503, body
+        assert "target-burst-capacity (2)" in body
+        assert [f.result()[0] for f in (first, *held)] == [200, 200, 200]
+
+
 def test_min_scale_keeps_instances_up_while_idle(served: Served):
     svc = json.loads(served.ok("get", "ksvc", "steady", "-o", "json"))
     created = svc["metadata"]["creationTimestamp"]

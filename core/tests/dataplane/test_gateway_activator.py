@@ -61,8 +61,8 @@ async def test_requests_past_the_target_burst_capacity_get_a_clear_503(harness):
     await _until(lambda: harness.gateway.stats(V1).queued == 3)
     status, body, _ = await harness.get(HOST)
     assert status == 503
-    assert "revision default/hello-00001 is holding 3 requests already" in body
-    assert "target-burst-capacity 3" in body
+    assert "revision default/hello-00001 already holds 3 requests waiting for an instance" in body
+    assert "target-burst-capacity (3) allows" in body
     harness.gateway.set_revision(V1, endpoints=[b1.address], container_concurrency=0, timeout_seconds=5, target_burst_capacity=3)
     assert [r[0] for r in await asyncio.gather(*held)] == [200] * 3
 

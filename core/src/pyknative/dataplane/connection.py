@@ -117,8 +117,8 @@ class Exchange:
         if limit is not None and rev.queued >= limit:
             self.respond_error(
                 503,
-                f"revision {key} is holding {rev.queued} requests already, its limit "
-                f"(target-burst-capacity {rev.target_burst_capacity:g}); retry later",
+                f"revision {key} already holds {rev.queued} requests waiting for an instance or a free slot, "
+                f"the most its target-burst-capacity ({rev.target_burst_capacity:g}) allows; retry later",
             )
             return
         self.phase = QUEUED
