@@ -24,6 +24,8 @@ class Served:
 
     data_dir: Path
     config: Path | None = None
+    #: extra environment for the `pyknative serve` process (say a PYTHONPATH with more plugins)
+    env: dict[str, str] = attrs.field(factory=dict)
     proc: subprocess.Popen | None = None
     gateway: tuple[str, int] | None = None
     admin: tuple[str, int] | None = None
@@ -36,7 +38,7 @@ class Served:
             cmd += ["--config", str(self.config)]
         self.output = []
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                     env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env})
         ready = threading.Event()
 
         def pump() -> None:

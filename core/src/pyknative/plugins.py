@@ -152,7 +152,9 @@ def _register(pm, role: str, name: str, obj: Any, dist: str | None, records: lis
         provides = tuple(n for names in (impl() or {}).values() for n in names)
     kinds_impl = getattr(obj, "pyknative_kinds", None)
     if callable(kinds_impl):
-        kinds = tuple(f"{r.cls.KIND.kind}.{r.cls.KIND.group}" for r in kinds_impl() or ())
+        kinds = tuple(
+            f"{r.cls.KIND.kind}.{r.cls.KIND.group}" if r.cls.KIND.group else r.cls.KIND.kind for r in kinds_impl() or ()
+        )
     records.append(PluginRecord(name=name, role=role, distribution=dist, status="loaded", provides=provides, kinds=kinds))
 
 

@@ -31,7 +31,7 @@ class ScaleInput:
 
     #: ``namespace/revision``
     key: str
-    #: the PodAutoscaler's annotations (the revision template's ``autoscaling.knative.dev/*`` are copied there)
+    #: the PodAutoscaler's annotations (the revision's, all of them, are copied there, as Knative does)
     annotations: Mapping[str, str]
     #: ``config-autoscaler`` values as strings, with defaults filled in
     config: Mapping[str, str]

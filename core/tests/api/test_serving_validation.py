@@ -113,3 +113,64 @@ async def test_revision_spec_is_immutable():
     assert await errors_of(changed, old=rev) == [
         "spec: a Revision's spec is immutable: create a new revision by changing the Configuration or Service template"
     ]
+
+
+class _Scaler:
+    """A scaler whose validate refuses any annotation ending in /bad, naming the path it was given."""
+
+    def __init__(self, cls):
+        self.autoscaler_class = cls
+
+    def validate(self, annotations, path):
+        from pyknative.errors import FieldError
+
+        return [FieldError(f"{path}[{k}]", f"{self.autoscaler_class} refuses it") for k in annotations if k.endswith("/bad")]
+
+
+def _scalers(*installed):
+    from pyknative.errors import BackendNotInstalledError
+
+    async def lookup(cls):
+        if cls not in installed:
+            raise BackendNotInstalledError("config-autoscaler.pod-autoscaler-class", cls, "hpa" if cls.startswith("hpa") else None)
+        return _Scaler(cls)
+
+    return lookup
+
+
+KPA = "kpa.autoscaling.knative.dev"
+
+
+async def test_the_class_scaler_validates_the_template_annotations_with_their_paths():
+    ctx = AdmissionContext(scalers=_scalers(KPA, "fixed.example.com"))
+    ann = {"autoscaling.knative.dev/bad": "x", "autoscaling.knative.dev/min-scale": "two"}
+    # the scaler of the class decides: the core's own min-scale check is not added on top
+    assert await errors_of(service(template_meta={"annotations": ann}), ctx=ctx) == [
+        f"spec.template.metadata.annotations[autoscaling.knative.dev/bad]: {KPA} refuses it"
+    ]
+    chosen = {**ann, "autoscaling.knative.dev/class": "fixed.example.com"}
+    assert await errors_of(service(template_meta={"annotations": chosen}), ctx=ctx) == [
+        "spec.template.metadata.annotations[autoscaling.knative.dev/bad]: fixed.example.com refuses it"
+    ]
+    rev = Revision.from_dict({"metadata": {"name": "hello-00001", "annotations": ann}, "spec": {"containers": [{"image": "x"}]}})
+    assert await errors_of(rev, ctx=ctx) == [f"metadata.annotations[autoscaling.knative.dev/bad]: {KPA} refuses it"]
+
+
+async def test_the_default_class_comes_from_config_autoscaler():
+    from pyknative.config import parse_config
+
+    cfg = parse_config({"config-autoscaler": {"pod-autoscaler-class": "fixed.example.com"}})
+    ctx = AdmissionContext(config=cfg, scalers=_scalers("fixed.example.com"))
+    ann = {"autoscaling.knative.dev/bad": "x"}
+    assert await errors_of(service(template_meta={"annotations": ann}), ctx=ctx) == [
+        "spec.template.metadata.annotations[autoscaling.knative.dev/bad]: fixed.example.com refuses it"
+    ]
+
+
+async def test_a_class_no_plugin_provides_is_refused_with_the_extra_to_install():
+    ctx = AdmissionContext(scalers=_scalers(KPA))
+    ann = {"autoscaling.knative.dev/class": "hpa.autoscaling.knative.dev"}
+    assert await errors_of(service(template_meta={"annotations": ann}), ctx=ctx) == [
+        "spec.template.metadata.annotations[autoscaling.knative.dev/class]: autoscaler class "
+        "'hpa.autoscaling.knative.dev' is not provided by any installed plugin; install it with: pip install 'pyknative[hpa]'"
+    ]

@@ -77,6 +77,7 @@ def test_pyknative_section_defaults() -> None:
         "eventing-address": "127.0.0.1",
         "eventing-port": "8081",
         "event-max-bytes": "4194304",
+        "autoscaler-tick": "2s",
     }
 
 

@@ -26,6 +26,8 @@ class Backend:
     max_in_flight: int = 0
     requests: int = 0
     peers: list[tuple[str, int]] = attrs.field(factory=list)
+    #: the ``n`` query parameter of each /slow request, in the order they arrived
+    order: list[str] = attrs.field(factory=list)
 
     @property
     def address(self) -> tuple[str, int]:
@@ -50,6 +52,7 @@ class Backend:
         return web.json_response({"headers": [[k, v] for k, v in request.headers.items()]})
 
     async def _slow(self, request: web.Request) -> web.Response:
+        self.order.append(request.query.get("n", ""))
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:

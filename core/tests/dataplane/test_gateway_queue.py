@@ -81,11 +81,11 @@ async def test_no_endpoints_waits_until_endpoints_appear(harness):
     assert (status, body) == (200, "hello from v1")
 
 
-async def test_no_endpoints_until_the_timeout_is_503(harness):
+async def test_no_endpoints_until_the_timeout_is_504(harness):
     harness.serve(HOST, V1, None, timeout=0.3)
     status, body, _ = await harness.get(HOST)
-    assert status == 503
-    assert "revision default/hello-00001 has no ready endpoints" in body
+    assert status == 504
+    assert "revision default/hello-00001 has no ready instance: none became ready within 0.3 s" in body
     assert harness.gateway.stats(V1).in_flight == 0
 
 

@@ -83,6 +83,7 @@ def test_pa_class_and_reachability(annotations, config, state, want_class, want_
                               "spec": {"containerConcurrency": 3}})
     pa = make_pa(rev, config)
     assert pa.metadata.annotations["autoscaling.knative.dev/class"] == want_class
+    assert pa.metadata.annotations.keys() == {*annotations, "autoscaling.knative.dev/class"}
     assert pa.spec.reachability == want_reach
     assert pa.spec.container_concurrency == 3
 
@@ -123,3 +124,13 @@ def test_same_revision_twice_is_merged_in_the_split():
     resolved = (ResolvedTarget(None, "r1", "c", True, 50), ResolvedTarget("t", "r1", None, False, 50))
     ing = make_ingress(ROUTE, resolved, HostConfig(domain="example.com"), "x")
     assert [(s.service_name, s.percent) for s in ing.spec.rules[0].http.paths[0].splits] == [("r1", 100)]
+
+
+def test_pa_carries_every_revision_annotation_but_kubectls_copy():
+    ann = {"example.com/replicas": "3", "autoscaling.knative.dev/min-scale": "1",
+           "kubectl.kubernetes.io/last-applied-configuration": "{}"}
+    rev = Revision.from_dict({"metadata": {"name": "r", "namespace": "n", "uid": "ru", "annotations": ann}, "spec": {}})
+    assert make_pa(rev, {}).metadata.annotations == {
+        "example.com/replicas": "3", "autoscaling.knative.dev/min-scale": "1",
+        "autoscaling.knative.dev/class": "kpa.autoscaling.knative.dev",
+    }

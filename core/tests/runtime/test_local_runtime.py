@@ -320,3 +320,48 @@ async def test_parent_sigkill_leaves_no_orphan(tmp_path: Path, loop: str) -> Non
         parent.kill()
         await parent.wait()
     await eventually(lambda: gone(child), timeout=3)
+
+
+async def test_scale_down_drains_before_it_signals(runtime: LocalProcessRuntime) -> None:
+    """pre_stop runs after the instance left the endpoints and before SIGTERM; converge(wait=False) does not wait."""
+    release = asyncio.Event()
+    seen: list[tuple[str, tuple[str, int], list[tuple[str, int]], bool]] = []
+
+    async def pre_stop(key: str, address: tuple[str, int]) -> None:
+        pid = next(s.pid for s in leaving if s.port == address[1])
+        seen.append((key, address, runtime.endpoints(key), gone(pid)))
+        await release.wait()
+
+    runtime.pre_stop = pre_stop
+    await runtime.converge(app_spec(), 2)
+    await eventually(lambda: len(runtime.endpoints(KEY)) == 2)
+    before = runtime.instances(KEY)
+    started = time.monotonic()
+    await runtime.converge(app_spec(), 1, wait=False)
+    [kept] = runtime.instances(KEY)
+    leaving = [s for s in before if s.id != kept.id]
+    assert time.monotonic() - started < 0.2  # did not wait for the drain
+    await eventually(lambda: len(seen) == 1)
+    [(key, address, endpoints, was_gone)] = seen
+    assert key == KEY and address == ("127.0.0.1", leaving[0].port)
+    assert endpoints == [("127.0.0.1", kept.port)] and not was_gone
+    await asyncio.sleep(0.2)
+    assert not gone(leaving[0].pid)  # still draining: not signalled
+    release.set()
+    await eventually(lambda: gone(leaving[0].pid))
+
+
+async def test_aclose_does_not_wait_for_drains(runtime: LocalProcessRuntime) -> None:
+    async def forever(key: str, address: tuple[str, int]) -> None:
+        await asyncio.Event().wait()
+
+    runtime.pre_stop = forever
+    await runtime.converge(app_spec(), 2)
+    await eventually(lambda: len(runtime.endpoints(KEY)) == 2)
+    pids = [s.pid for s in runtime.instances(KEY)]
+    await runtime.converge(app_spec(), 1, wait=False)
+    await asyncio.sleep(0.1)
+    started = time.monotonic()
+    await runtime.aclose()
+    assert time.monotonic() - started < 2.0
+    assert all(gone(p) for p in pids)

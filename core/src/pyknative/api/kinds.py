@@ -25,6 +25,10 @@ class AdmissionContext:
     store: Any = None
     #: names created in the same all-or-nothing apply: ``(apiVersion, kind, namespace, name)``
     pending: frozenset[tuple[str, str, str, str]] = frozenset()
+    #: ``await scalers(autoscaler_class)``: the class plugin's scaler (whose ``validate`` checks the class's
+    #: annotations); raises BackendNotInstalledError when no plugin provides the class. None: no platform
+    #: (the core's own annotation checks apply).
+    scalers: Callable[[str], Awaitable[Any]] | None = None
 
 
 Defaulter = Callable[[Resource, AdmissionContext], Resource]

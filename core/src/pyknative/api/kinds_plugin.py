@@ -1,4 +1,4 @@
-"""The core's ``kinds`` plugin: Serving's kinds, the internal Ingress and PodAutoscaler, and Eventing's kinds."""
+"""The core's ``kinds`` plugin: Serving's kinds, the internal Ingress and PodAutoscaler, core/v1 Event, and Eventing's kinds."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pyknative.api import eventing_kinds
 from pyknative.api import serving_defaults as d
 from pyknative.api import serving_validation as v
 from pyknative.api.autoscaling import PodAutoscaler
+from pyknative.api.core import Event
 from pyknative.api.kinds import KindRegistration
 from pyknative.api.networking import Ingress
 from pyknative.api.serving import Configuration, Revision, Route, Service
@@ -21,6 +22,7 @@ def registrations() -> list[KindRegistration]:
         KindRegistration(Ingress),
         KindRegistration(PodAutoscaler),
         *eventing_kinds.registrations(),
+        KindRegistration(Event),
     ]
 
 

@@ -2,14 +2,18 @@
 
 Pure checks take the object (and the old one on update); the one check that needs the store (a traffic target
 naming a revision that does not exist) is awaited separately by :func:`validate_service` / :func:`validate_route`.
+A revision template's ``autoscaling.knative.dev/*`` annotations are checked by the scaler of its autoscaler class
+(:func:`validate_autoscaling`), reached through ``AdmissionContext.scalers``.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from pyknative.api.annotations import validate_autoscaling_annotations
+from pyknative.api.autoscaling import CLASS_ANNOTATION, KPA_CLASS
 from pyknative.api.kinds import AdmissionContext
 from pyknative.api.podspec import Container, Probe
 from pyknative.api.serving import (
@@ -21,7 +25,7 @@ from pyknative.api.serving import (
     Service,
     TrafficTarget,
 )
-from pyknative.errors import FieldError, NotFoundError
+from pyknative.errors import BackendNotInstalledError, FieldError, NotFoundError
 
 _DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -129,7 +133,46 @@ def validate_revision_spec(spec: RevisionSpec | None, path: str, ctx: AdmissionC
     return errors
 
 
-def validate_template(
+async def validate_autoscaling(
+    annotations: Mapping[str, str] | None, path: str, ctx: AdmissionContext
+) -> list[FieldError]:
+    """A revision's autoscaling annotations (``path`` names the annotations map), checked by its class's scaler.
+
+    The class is the ``autoscaling.knative.dev/class`` annotation or ``config-autoscaler``'s
+    ``pod-autoscaler-class``; its scaler's ``validate(annotations, path)`` decides (Knative's
+    ``ValidateAnnotations`` is the class's). A class no installed plugin provides is an error on the class
+    annotation. Without a platform to ask (``ctx.scalers`` None), or for a scaler without ``validate``, the
+    core's own class-independent checks apply.
+    """
+    ann = dict(annotations or {})
+    if ctx.scalers is None:
+        return validate_autoscaling_annotations(ann, path)
+    cls = ann.get(CLASS_ANNOTATION) or _default_class(ctx)
+    try:
+        scaler = await ctx.scalers(cls)
+    except BackendNotInstalledError as e:
+        hint = f"; install it with: pip install 'pyknative[{e.extra}]'" if e.extra else ""
+        where = f"{path}[{CLASS_ANNOTATION}]" if CLASS_ANNOTATION in ann else path
+        return [FieldError(where, f"autoscaler class {cls!r} is not provided by any installed plugin{hint}")]
+    validate = getattr(scaler, "validate", None)
+    if validate is None:
+        return validate_autoscaling_annotations(ann, path)
+    found = validate(ann, path)
+    if inspect.isawaitable(found):
+        found = await found
+    return list(found or ())
+
+
+def _default_class(ctx: AdmissionContext) -> str:
+    if ctx.config is not None:
+        try:
+            return ctx.config.get("config-autoscaler", "pod-autoscaler-class") or KPA_CLASS
+        except KeyError:
+            pass
+    return KPA_CLASS
+
+
+async def validate_template(
     template: RevisionTemplateSpec | None, path: str, owner_name: str, ctx: AdmissionContext
 ) -> list[FieldError]:
     if template is None:
@@ -141,7 +184,7 @@ def validate_template(
             errors += validate_name(meta.name, f"{path}.metadata.name")
             if owner_name and not meta.name.startswith(owner_name + "-"):
                 errors.append(FieldError(f"{path}.metadata.name", f"revision name {meta.name!r} must have prefix {owner_name + '-'!r}"))
-        errors += validate_autoscaling_annotations(meta.annotations, f"{path}.metadata.annotations")
+    errors += await validate_autoscaling(meta.annotations if meta else None, f"{path}.metadata.annotations", ctx)
     errors += validate_revision_spec(template.spec, f"{path}.spec", ctx)
     return errors
 
@@ -218,7 +261,7 @@ async def validate_service(svc: Service, old: Service | None, ctx: AdmissionCont
     errors = validate_name(svc.metadata.name)
     spec = svc.spec
     template = spec.template if spec else None
-    errors += validate_template(template, "spec.template", svc.name, ctx)
+    errors += await validate_template(template, "spec.template", svc.name, ctx)
     errors += validate_traffic(spec.traffic if spec else None, "spec.traffic", in_service=True)
     own = template.metadata.name if template and template.metadata else None
     errors += await missing_revisions(spec.traffic if spec else None, "spec.traffic", svc.namespace, ctx, own=own)
@@ -227,18 +270,18 @@ async def validate_service(svc: Service, old: Service | None, ctx: AdmissionCont
     return errors
 
 
-def validate_configuration(cfg: Configuration, old: Configuration | None, ctx: AdmissionContext) -> list[FieldError]:
+async def validate_configuration(cfg: Configuration, old: Configuration | None, ctx: AdmissionContext) -> list[FieldError]:
     errors = validate_name(cfg.metadata.name)
     template = cfg.spec.template if cfg.spec else None
-    errors += validate_template(template, "spec.template", cfg.name, ctx)
+    errors += await validate_template(template, "spec.template", cfg.name, ctx)
     if old is not None and old.spec is not None:
         errors += immutable_template_name(template, old.spec.template, "spec.template")
     return errors
 
 
-def validate_revision(rev: Revision, old: Revision | None, ctx: AdmissionContext) -> list[FieldError]:
+async def validate_revision(rev: Revision, old: Revision | None, ctx: AdmissionContext) -> list[FieldError]:
     errors = validate_name(rev.metadata.name)
-    errors += validate_autoscaling_annotations(rev.metadata.annotations, "metadata.annotations")
+    errors += await validate_autoscaling(rev.metadata.annotations, "metadata.annotations", ctx)
     errors += validate_revision_spec(rev.spec, "spec", ctx)
     if old is not None and old.spec != rev.spec:
         errors.append(FieldError("spec", "a Revision's spec is immutable: create a new revision by changing the Configuration or Service template"))

@@ -124,6 +124,29 @@ def human_duration(seconds: float) -> str:
     return f"{d // 365}y"
 
 
+def status_annotation(key: str) -> Getter:
+    """One of ``status.annotations`` (keys have dots, so :func:`field` cannot reach them)."""
+
+    def get(obj: Obj, _ctx: PrintContext) -> str:
+        annotations = (obj.get("status") or {}).get("annotations") or {}
+        return str(annotations.get(key, "")) if isinstance(annotations, Mapping) else ""
+
+    return get
+
+
+def last_seen(obj: Obj, ctx: PrintContext) -> str:
+    """An Event's age since it last happened (kubectl's LAST SEEN)."""
+    when = obj.get("lastTimestamp") or obj.get("firstTimestamp") or (obj.get("metadata") or {}).get("creationTimestamp")
+    return age({"metadata": {"creationTimestamp": when}}, ctx) if when else ""
+
+
+def involved_object(obj: Obj, _ctx: PrintContext) -> str:
+    """``kind/name`` of what an Event is about, as kubectl's OBJECT column (lower-case kind)."""
+    ref = obj.get("involvedObject") or {}
+    kind, name = str(ref.get("kind") or "").lower(), str(ref.get("name") or "")
+    return f"{kind}/{name}" if kind else name
+
+
 def traffic(obj: Obj, ctx: PrintContext) -> str:
     meta = obj.get("metadata") or {}
     return ctx.traffic.get((str(meta.get("namespace") or ""), str(meta.get("name") or "")), "")
@@ -131,6 +154,8 @@ def traffic(obj: Obj, ctx: PrintContext) -> str:
 
 _NAME = Column("NAME", field("metadata.name"))
 _SERVING = "serving.knative.dev"
+_AUTOSCALING = "autoscaling.internal.knative.dev"
+_PA = "autoscaling.pyknative.dev/"  # what the PodAutoscaler reconciler writes in status.annotations
 
 PRINTERS: Mapping[tuple[str, str], tuple[Column, ...]] = types.MappingProxyType(
     {
@@ -160,6 +185,26 @@ PRINTERS: Mapping[tuple[str, str], tuple[Column, ...]] = types.MappingProxyType(
             Column("CONDITIONS", conditions_summary, wide_only=True),
             Column("READY", ready),
             Column("REASON", reason, wide_only=True),
+        ),
+        (_AUTOSCALING, "PodAutoscaler"): (
+            _NAME,
+            Column("DESIRED", field("status.desiredScale")),
+            Column("ACTUAL", field("status.actualScale")),
+            Column("METRIC", status_annotation(_PA + "metric")),
+            Column("OBSERVED", status_annotation(_PA + "observed"), wide_only=True),
+            Column("TARGET", status_annotation(_PA + "target"), wide_only=True),
+            Column("MODE", status_annotation(_PA + "mode")),
+            Column("AGE", age, wide_only=True),
+            Column("READY", ready),
+            Column("REASON", reason, wide_only=True),
+        ),
+        ("", "Event"): (
+            Column("LAST SEEN", last_seen),
+            Column("TYPE", field("type")),
+            Column("REASON", field("reason")),
+            Column("OBJECT", involved_object),
+            Column("COUNT", field("count"), wide_only=True),
+            Column("MESSAGE", field("message")),
         ),
         (_SERVING, "Configuration"): (
             _NAME,
@@ -227,6 +272,8 @@ def table(
     """The objects as an aligned table (kubectl's three-space gutters), NAMESPACE first when ``namespaces``."""
     ctx = ctx or PrintContext()
     cols = columns_for(group, kind, wide=wide)
+    if (group, kind) == ("", "Event"):  # oldest first, as they happened
+        objects = sorted(objects, key=lambda o: str(o.get("lastTimestamp") or o.get("firstTimestamp") or ""))
     if namespaces:
         cols = (Column("NAMESPACE", field("metadata.namespace")), *cols)
     rows = [[c.header for c in cols]] + [[c.get(o, ctx) for c in cols] for o in objects]

@@ -190,6 +190,13 @@ def _check_channel_template(text: str) -> object:
     return parse_channel_template(v.parse_yaml(text), "channel-template-spec")
 
 
+def _positive_duration(text: str) -> float:
+    value = v.parse_duration(text)
+    if value <= 0:
+        raise ValueError(f"expected a duration above 0 such as 2s or 500ms, got {text!r}")
+    return value
+
+
 def _port(text: str) -> int:
     value = v.parse_int(text)
     if not 0 <= value <= 65535:
@@ -493,4 +500,6 @@ def _pyknative() -> dict[str, Key]:
         "eventing-address": Key("127.0.0.1", _non_empty),
         "eventing-port": Key("8081", _port),
         "event-max-bytes": Key("4194304", _port_or_size),
+        # How often the PodAutoscaler reconciler asks the class plugin's scaler (Knative's autoscaler ticks every 2s).
+        "autoscaler-tick": Key("2s", _positive_duration),
     }

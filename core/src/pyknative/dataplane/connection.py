@@ -3,7 +3,7 @@ per-request state machine, :class:`Exchange`, that carries one request through r
 
 An exchange is dispatched as soon as its request head is parsed (bodies stream behind it). Its phases:
 
-``NEW`` -> ``QUEUED`` (waiting for a slot or for endpoints) -> ``CONNECTING`` (no idle upstream connection)
+``NEW`` -> ``QUEUED`` (held: waiting for a slot or for endpoints) -> ``CONNECTING`` (no idle upstream connection)
 -> ``SENT`` (request on an upstream connection) -> ``RESPONDING`` (response head relayed) -> ``DONE``;
 ``TUNNEL`` replaces ``RESPONDING`` after a ``101 Switching Protocols``. Errors the gateway answers itself
 (404, 502, 503, 504) jump to ``DONE`` from any phase before ``RESPONDING``.
@@ -73,6 +73,8 @@ class Exchange:
     endpoint: Endpoint | None = None
     upstream: UpstreamConnection | None = None
     deadline: float = 0.0
+    started: float = 0.0
+    status: int = 0  # the response status sent to the client (0: none yet)
     queued: bool = False
     retried: bool = False
     mode: int = _RAW
@@ -102,14 +104,23 @@ class Exchange:
             self.respond_error(503, f"revision {key} is not known to the gateway (it has not been set up)")
             return
         self.rev = rev
-        self.deadline = rev.counters.begin() + rev.timeout_seconds
+        self.started = now = rev.counters.begin()
+        self.deadline = now + rev.timeout_seconds
         rev.awaiting_response[self] = None
         endpoint = rev.try_acquire()
         if endpoint is not None:
             self.on_slot(endpoint)
             return
         if not rev.endpoints:
-            gw._report_no_endpoints(key)
+            gw._report_no_endpoints(rev, now)
+        limit = rev.max_held
+        if limit is not None and rev.queued >= limit:
+            self.respond_error(
+                503,
+                f"revision {key} already holds {rev.queued} requests waiting for an instance or a free slot, "
+                f"the most its target-burst-capacity ({rev.target_burst_capacity:g}) allows; retry later",
+            )
+            return
         self.phase = QUEUED
         rev.enqueue(self)
 
@@ -249,6 +260,7 @@ class Exchange:
     ) -> None:
         rev = self.rev
         self.phase = RESPONDING
+        self.status = status
         rev.awaiting_response.pop(self, None)  # type: ignore[union-attr]
         client = self.client
         if status == 101:
@@ -386,7 +398,11 @@ class Exchange:
         seconds = f"{rev.timeout_seconds:g}"  # type: ignore[union-attr]
         if self.phase == QUEUED and not rev.endpoints:  # type: ignore[union-attr]
             self.respond_error(
-                503, f"revision {rev.key} has no ready endpoints: none appeared within {seconds} s"  # type: ignore[union-attr]
+                504, f"revision {rev.key} has no ready instance: none became ready within {seconds} s"  # type: ignore[union-attr]
+            )
+        elif self.phase == QUEUED:
+            self.respond_error(
+                504, f"revision {rev.key} had no free slot for the request within {seconds} s"  # type: ignore[union-attr]
             )
         else:
             self.respond_error(504, f"revision {rev.key} did not respond within {seconds} s")  # type: ignore[union-attr]
@@ -394,6 +410,7 @@ class Exchange:
     def respond_error(self, status: int, message: str) -> None:
         """Answer the client ourselves (only before any response byte went out) and end the exchange."""
         self._detach()
+        self.status = status
         client = self.client
         if not self.request_done or not self.keep_alive or client.upgraded or client.gateway._closing:
             self.close_after = True
@@ -444,7 +461,7 @@ class Exchange:
             if endpoint is not None:
                 self.endpoint = None
                 rev.release(endpoint)
-            rev.counters.end()
+            rev.counters.end(self.status, self.started)
             self.rev = None
         if notify_client:
             self.client.exchange_done(self)

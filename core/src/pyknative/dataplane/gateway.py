@@ -1,8 +1,16 @@
-"""The embedded HTTP data plane of Knative Serving: ingress routing and the per-revision queue in one server.
+"""The embedded HTTP data plane of Knative Serving: ingress routing, the activator and the per-revision queue in
+one server.
 
 :class:`Gateway` listens on one address, routes each request by its ``Host`` header (:mod:`.routing`), puts it
 through its revision's queue (:mod:`.queue`: containerConcurrency slots, FIFO wait, timeout) and relays it over a
 pooled keep-alive connection to one of the revision's endpoints (:mod:`.upstream`), streaming both bodies.
+
+Activator semantics: a request for a revision with no ready instance (or no free slot) is held in arrival
+order, at most as many as the revision's target burst capacity allows (past that: 503), and forwarded as soon
+as an instance is ready; a held request that outlives the revision's timeout gets 504. The first request held
+at zero reports the revision (``on_no_endpoints``) so scale-up is asked at once; a burst reports it once (at
+most once a second while no endpoint appears). Endpoints taken away keep their requests in flight until they
+finish: :meth:`Gateway.drain` waits for that before an instance is stopped.
 The request path is asyncio Protocols plus httptools (:mod:`.connection`), so it runs at full speed on uvloop
 when the caller installs it; nothing here installs a loop policy.
 
@@ -19,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from time import monotonic
 
 from pyknative.dataplane.connection import RESPONDING, ClientConnection, Exchange
-from pyknative.dataplane.queue import Endpoint, RevisionQueue, RevisionStats
+from pyknative.dataplane.queue import Endpoint, RevisionCounters, RevisionQueue, RevisionStats
 from pyknative.dataplane.routing import RevisionKey, RouteRule, RouteTable
 from pyknative.dataplane.upstream import EndpointPool
 
@@ -27,15 +35,16 @@ _log = logging.getLogger(__name__)
 
 _TICK = 0.05  # timeout resolution (seconds)
 _CLIENT_IDLE_TIMEOUT = 75.0  # idle client keep-alive connections are closed after this long
+_POKE_INTERVAL = 1.0  # while a revision has no endpoints, on_no_endpoints is called at most this often
 
 
 class Gateway:
     """Host-routed reverse proxy with Knative's per-revision queue (see the module docstring).
 
-    ``on_no_endpoints`` (attribute) is called with the revision key whenever a request arrives for a revision
-    that has no endpoints; the request then waits (up to the revision's timeout) for :meth:`set_revision` to
-    bring some. It runs on the request path, so it must only schedule work, not do it. ``address`` is the
-    bound ``(host, port)`` while started, else None.
+    ``on_no_endpoints`` (attribute) is called with the revision key when a request arrives for a revision
+    that has no endpoints (once per burst: again only after a second without endpoints); the request then waits
+    (up to the revision's timeout) for :meth:`set_revision` to bring some. It runs on the request path, so it
+    must only schedule work, not do it. ``address`` is the bound ``(host, port)`` while started, else None.
 
     Usage (inside a running loop; install uvloop's policy first for speed)::
 
@@ -123,18 +132,26 @@ class Gateway:
         endpoints: Sequence[tuple[str, int]],
         container_concurrency: int,
         timeout_seconds: float,
+        target_burst_capacity: float = -1.0,
     ) -> None:
-        """Create or update a revision's queue; requests waiting for endpoints or slots are woken."""
+        """Create or update a revision's queue; requests waiting for endpoints or slots are woken.
+
+        ``target_burst_capacity`` bounds the requests held for the revision (see
+        :func:`~pyknative.dataplane.queue.held_limit`; -1, the default: no bound but the timeout).
+        Endpoints no longer listed get no new requests; their requests in flight finish (:meth:`drain`).
+        """
         if container_concurrency < 0:
             raise ValueError(f"container_concurrency of {key} must be >= 0, got {container_concurrency}")
         if not timeout_seconds > 0:
             raise ValueError(f"timeout_seconds of {key} must be > 0, got {timeout_seconds}")
+        if target_burst_capacity < 0 and target_burst_capacity != -1:
+            raise ValueError(f"target_burst_capacity of {key} must be -1 or >= 0, got {target_burst_capacity}")
         addresses = [(str(host), int(port)) for host, port in endpoints]
         rev = self._revisions.get(key)
         if rev is None:
-            rev = RevisionQueue(key, container_concurrency, timeout_seconds)
+            rev = RevisionQueue(key, container_concurrency, timeout_seconds, target_burst_capacity=target_burst_capacity)
             self._revisions[key] = rev
-        dropped = rev.update(addresses, container_concurrency, timeout_seconds, _make_pool)
+        dropped = rev.update(addresses, container_concurrency, timeout_seconds, _make_pool, target_burst_capacity)
         for endpoint in dropped:
             endpoint.pool.close()
 
@@ -144,8 +161,8 @@ class Gateway:
         if rev is None:
             return
         rev.removed = True
-        for endpoint in rev.endpoints:
-            endpoint.active = False
+        for endpoint in list(rev.endpoints):
+            rev.retire(endpoint)
             endpoint.pool.close()
         for waiter in rev.drain_waiters():
             if isinstance(waiter, Exchange):
@@ -156,12 +173,41 @@ class Gateway:
     def revisions(self) -> frozenset[RevisionKey]:
         return frozenset(self._revisions)
 
+    async def drain(self, key: RevisionKey, address: tuple[str, int], timeout: float | None = None) -> bool:
+        """Take ``address`` out of ``key``'s rotation and wait until its requests in flight have finished.
+
+        Call it before stopping an instance. Waits at most ``timeout`` seconds (default: the revision's
+        timeout, after which a request still waiting for its response was answered 504 anyway); returns
+        whether the endpoint drained. A key or address the gateway does not know is drained already.
+        """
+        rev = self._revisions.get(key) or next((r for r in self._retired if r.key == key), None)
+        if rev is None:
+            return True
+        address = (str(address[0]), int(address[1]))
+        future = rev.drained(address)
+        if future is None:
+            return True
+        try:
+            async with asyncio.timeout(rev.timeout_seconds if timeout is None else timeout):
+                await future
+        except TimeoutError:
+            _log.warning("gateway: %s endpoint %s:%s still had requests in flight after draining", key, *address)
+            return False
+        return True
+
     def stats(self, key: RevisionKey, *, window: float = 60.0) -> RevisionStats:
         """Load of one revision now, with average concurrency and requests/s over the last ``window`` s."""
         rev = self._revisions.get(key)
         if rev is None:
             raise KeyError(f"revision {key} is not set on this gateway")
         return rev.stats(window)
+
+    def counters(self, key: RevisionKey) -> RevisionCounters:
+        """The live counters of one revision (responses by status class, latency histogram); read, never write."""
+        rev = self._revisions.get(key)
+        if rev is None:
+            raise KeyError(f"revision {key} is not set on this gateway")
+        return rev.counters
 
     def endpoint_load(self, key: RevisionKey) -> dict[tuple[str, int], int]:
         """Requests in flight per endpoint address of a revision (slots in use)."""
@@ -172,7 +218,11 @@ class Gateway:
 
     # -- used by connections ---------------------------------------------------------------------------------
 
-    def _report_no_endpoints(self, key: RevisionKey) -> None:
+    def _report_no_endpoints(self, rev: RevisionQueue, now: float) -> None:
+        if rev.poked_at and now - rev.poked_at < _POKE_INTERVAL:
+            return  # this burst was reported already
+        rev.poked_at = now
+        key = rev.key
         callback = self.on_no_endpoints
         if callback is None:
             return

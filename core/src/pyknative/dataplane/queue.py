@@ -1,16 +1,22 @@
-"""Per-revision queue of the gateway: endpoint slots (containerConcurrency), the FIFO of waiting requests,
-the request timeout, and the counters an autoscaler reads.
+"""Per-revision queue of the gateway: endpoint slots (containerConcurrency), the FIFO of held requests (the
+activator's buffer, bounded by the target burst capacity), the request timeout, endpoint draining, and the
+counters an autoscaler and ``/metrics`` read.
 
 A :class:`RevisionQueue` hands each request an :class:`Endpoint` with a free slot, the least loaded one, or
 parks the request (FIFO) until a slot frees or endpoints appear. Everything is callback based and
 synchronous: ``try_acquire`` / ``release`` are a few attribute updates, and a parked :class:`Waiter` is told
-``on_slot(endpoint)`` when its turn comes. :class:`RevisionCounters` keeps in-flight and request counts plus
-the time integral of in-flight (so average concurrency over any window is exact, not sampled) and a
-once-a-second history from which :class:`RevisionStats` reports a window.
+``on_slot(endpoint)`` when its turn comes. An endpoint taken out of rotation keeps its in-flight requests
+until they finish; :meth:`RevisionQueue.drained` tells when it has none left. :class:`RevisionCounters` keeps
+in-flight and request counts plus the time integral of in-flight (so average concurrency over any window is
+exact, not sampled), a once-a-second history from which :class:`RevisionStats` reports a window, and
+responses by status class with a fixed-bucket latency histogram (plain ints, read at scrape time).
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Sequence
 from time import monotonic
@@ -25,6 +31,28 @@ if TYPE_CHECKING:
 
 # One history sample a second for an hour: Knative's longest stable window.
 _HISTORY_SECONDS = 3600
+
+#: Upper bounds (seconds) of the request latency histogram's buckets; one more bucket holds the rest (+Inf).
+LATENCY_BUCKETS: tuple[float, ...] = (
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
+)
+#: Knative's queue-proxy queue depth per instance slot: what tbc 0 bounds held requests by (see held_limit).
+QUEUE_DEPTH_PER_SLOT = 10
+
+
+def held_limit(target_burst_capacity: float, container_concurrency: int, endpoints: int) -> int | None:
+    """How many requests a revision may hold (waiting for a slot or an instance); None: no bound but the timeout.
+
+    ``tbc > 0``: at most ``ceil(tbc)``. ``tbc == -1`` (Knative: the activator always in the path): no bound.
+    ``tbc == 0`` (Knative: the activator only in the path at zero): no bound while no instance is ready (a cold
+    start holds every request), then queue-proxy's own queue, ``10 × containerConcurrency`` per instance
+    (no bound with containerConcurrency 0, where a request never waits for a slot).
+    """
+    if target_burst_capacity > 0:
+        return math.ceil(target_burst_capacity)
+    if target_burst_capacity == 0 and endpoints and container_concurrency:
+        return QUEUE_DEPTH_PER_SLOT * container_concurrency * endpoints
+    return None
 
 
 class Waiter(Protocol):
@@ -44,6 +72,8 @@ class Endpoint:
     pool: EndpointPool
     in_flight: int = 0
     active: bool = True
+    #: futures resolved once the endpoint is out of rotation with nothing in flight (see RevisionQueue.drained)
+    drain_waiters: list[asyncio.Future[None]] | None = None
 
     def __str__(self) -> str:
         return f"{self.host}:{self.port}"
@@ -85,10 +115,15 @@ class RevisionStats:
 
 @attrs.define(eq=False)
 class RevisionCounters:
-    """Hot-path counters: two updates and a clock read per request start and end."""
+    """Hot-path counters: a few int updates and a clock read per request start and end."""
 
     in_flight: int = 0
     requests_total: int = 0
+    #: finished requests by status class: index 1 for 1xx ... 5 for 5xx (index 0: ended without a status)
+    responses: list[int] = attrs.field(factory=lambda: [0] * 6)
+    #: finished requests per latency bucket (LATENCY_BUCKETS, then +Inf), not cumulative
+    latency_counts: list[int] = attrs.field(factory=lambda: [0] * (len(LATENCY_BUCKETS) + 1))
+    latency_sum: float = 0.0
     _area: float = 0.0
     _changed_at: float = attrs.field(factory=monotonic)
     # (time, requests_total, area) once a second, starting with the creation point.
@@ -106,11 +141,18 @@ class RevisionCounters:
         self.requests_total += 1
         return now
 
-    def end(self) -> None:
+    def end(self, status: int = 0, started: float | None = None) -> None:
+        """Count a request out; with its ``status`` and start time it also counts in the responses/latency."""
         now = monotonic()
         self._area += self.in_flight * (now - self._changed_at)
         self._changed_at = now
         self.in_flight -= 1
+        if status:
+            self.responses[status // 100 if 100 <= status < 600 else 0] += 1
+            if started is not None:
+                took = now - started
+                self.latency_sum += took
+                self.latency_counts[bisect_left(LATENCY_BUCKETS, took)] += 1
 
     def area(self, now: float) -> float:
         return self._area + self.in_flight * (now - self._changed_at)
@@ -151,8 +193,16 @@ class RevisionQueue:
     awaiting_response: dict[Any, None] = attrs.field(factory=dict)
     queued: int = 0
     removed: bool = False
+    #: Knative's target-burst-capacity for this revision; bounds the held requests (see held_limit)
+    target_burst_capacity: float = -1.0
+    #: held_limit() for the current endpoints and limits
+    max_held: int | None = None
+    #: when the gateway last reported this revision as having no endpoints (0: not since endpoints came)
+    poked_at: float = 0.0
     # Bytes the gateway adds to every upstream request of this revision.
     upstream_headers: bytes = b""
+    #: endpoints out of rotation that still carry requests, by address
+    draining: dict[tuple[str, int], Endpoint] = attrs.field(factory=dict)
     _waiters: deque[Waiter] = attrs.field(factory=deque)
     _next: int = 0
     _granting: bool = False
@@ -162,6 +212,7 @@ class RevisionQueue:
             b"knative-serving-revision: %b\r\nknative-serving-namespace: %b\r\n"
             % (self.key.name.encode("latin-1"), self.key.namespace.encode("latin-1"))
         )
+        self.max_held = held_limit(self.target_burst_capacity, self.container_concurrency, len(self.endpoints))
 
     def try_acquire(self) -> Endpoint | None:
         """A slot on the least loaded endpoint with room, or None (no endpoints, all full, or others wait)."""
@@ -209,6 +260,8 @@ class RevisionQueue:
 
     def release(self, endpoint: Endpoint) -> None:
         endpoint.in_flight -= 1
+        if not endpoint.active and not endpoint.in_flight:
+            self._drained(endpoint)
         if self.queued:
             self.grant()
 
@@ -247,10 +300,12 @@ class RevisionQueue:
         container_concurrency: int,
         timeout_seconds: float,
         make_pool: Callable[[str, int], EndpointPool],
+        target_burst_capacity: float | None = None,
     ) -> list[Endpoint]:
         """Replace endpoints and limits, keeping the state of addresses still listed; wakes waiters.
 
-        Returns the endpoints dropped: their in-flight requests finish, their pools are the caller's to close.
+        Returns the endpoints dropped: their in-flight requests finish (they drain, see :meth:`drained`),
+        their pools are the caller's to close.
         """
         current = {(e.host, e.port): e for e in self.endpoints}
         endpoints: list[Endpoint] = []
@@ -261,15 +316,57 @@ class RevisionQueue:
             seen.add((host, port))
             endpoint = current.pop((host, port), None) or Endpoint(host, port, make_pool(host, port))
             endpoints.append(endpoint)
-        for e in current.values():
-            e.active = False
         self.endpoints = endpoints
+        for e in current.values():
+            self.retire(e)
         self.container_concurrency = container_concurrency
         self.timeout_seconds = timeout_seconds
+        if target_burst_capacity is not None:
+            self.target_burst_capacity = target_burst_capacity
+        self.max_held = held_limit(self.target_burst_capacity, container_concurrency, len(endpoints))
+        if endpoints:
+            self.poked_at = 0.0
         self._next = 0
         if self.queued:
             self.grant()
         return list(current.values())
+
+    def retire(self, endpoint: Endpoint) -> None:
+        """Take ``endpoint`` out of rotation: no new request goes to it; its requests in flight finish."""
+        if endpoint in self.endpoints:
+            self.endpoints = [e for e in self.endpoints if e is not endpoint]
+            self.max_held = held_limit(self.target_burst_capacity, self.container_concurrency, len(self.endpoints))
+            self._next = 0
+        endpoint.active = False
+        if endpoint.in_flight:
+            self.draining[(endpoint.host, endpoint.port)] = endpoint
+        else:
+            self._drained(endpoint)
+
+    def drained(self, address: tuple[str, int]) -> asyncio.Future[None] | None:
+        """A future resolved once the endpoint at ``address`` is out of rotation with no request in flight.
+
+        None when nothing is in flight there already (or the address is unknown). An endpoint still in
+        rotation is retired first, so a caller about to stop an instance never races new requests to it.
+        """
+        endpoint = next((e for e in self.endpoints if (e.host, e.port) == address), None)
+        if endpoint is not None:
+            self.retire(endpoint)
+        endpoint = self.draining.get(address)
+        if endpoint is None:
+            return None
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if endpoint.drain_waiters is None:
+            endpoint.drain_waiters = []
+        endpoint.drain_waiters.append(future)
+        return future
+
+    def _drained(self, endpoint: Endpoint) -> None:
+        self.draining.pop((endpoint.host, endpoint.port), None)
+        waiters, endpoint.drain_waiters = endpoint.drain_waiters, None
+        for future in waiters or ():
+            if not future.done():
+                future.set_result(None)
 
     def stats(self, window: float) -> RevisionStats:
         now = monotonic()

@@ -3,11 +3,14 @@
 The core's embedded default is the local process runtime (:mod:`pyknative.runtime.backend`); a Kubernetes runtime
 renders Deployments instead. ``on_change(key)`` is called by the runtime whenever the instances of
 ``namespace/revision`` change (started, ready, not ready, exited), so reconcilers and the data plane react at once.
+``pre_stop(key, (host, port))``, which the platform sets, must be awaited before an instance that served traffic
+is stopped (after it left ``status().endpoints``): it returns once the data plane has drained the instance's
+requests in flight, so that scaling down or removing a revision never cuts a request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Protocol, runtime_checkable
 
 import attrs
@@ -38,12 +41,15 @@ class InstancesStatus:
 @runtime_checkable
 class Runtime(Protocol):
     on_change: Callable[[str], None] | None
+    pre_stop: Callable[[str, tuple[str, int]], Awaitable[object]] | None
 
     def check(self, rev: Revision) -> None:
         """Raise NotRunnableError when this runtime cannot run ``rev`` at all (say what it needs)."""
 
     async def scale(self, rev: Revision, replicas: int) -> None:
-        """Converge the instances of ``rev`` to ``replicas`` (0 stops them); a changed spec replaces them."""
+        """Converge the instances of ``rev`` to ``replicas`` (0 stops them); a changed spec replaces them.
+
+        Returns without waiting for surplus instances to drain and stop (the autoscaler must not block on it)."""
 
     def status(self, key: str) -> InstancesStatus:
         """The instances of ``namespace/revision`` as they are now."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import attrs
@@ -18,24 +19,34 @@ class LocalRuntime:
     log_dir: Path
     host: str = "127.0.0.1"
     on_change: Callable[[str], None] | None = None
+    pre_stop: Callable[[str, tuple[str, int]], Awaitable[object]] | None = None
     _desired: dict[str, int] = attrs.field(factory=dict, init=False)
     _procs: LocalProcessRuntime | None = attrs.field(default=None, init=False)
 
     def _runtime(self) -> LocalProcessRuntime:
         if self._procs is None:
-            self._procs = LocalProcessRuntime(log_dir=self.log_dir, host=self.host, on_change=self._changed)
+            self._procs = LocalProcessRuntime(
+                log_dir=self.log_dir, host=self.host, on_change=self._changed, pre_stop=self._pre_stop
+            )
         return self._procs
 
     def _changed(self, key: str) -> None:
         if self.on_change is not None:
             self.on_change(key)
 
+    async def _pre_stop(self, key: str, address: tuple[str, int]) -> None:
+        if self.pre_stop is not None:
+            await self.pre_stop(key, address)
+
     def check(self, rev: Revision) -> None:
         check_runnable(rev)
 
     async def scale(self, rev: Revision, replicas: int) -> None:
         self._desired[rev.key] = replicas
-        await self._runtime().converge(make_process_spec(rev), replicas)
+        await self._runtime().converge(make_process_spec(rev), replicas, wait=False)
+        # Let new instances spawn before the caller goes on: a cold start waits for them, not for the status and
+        # event writes the autoscaler does next.
+        await asyncio.sleep(0)
 
     def status(self, key: str) -> InstancesStatus:
         instances = self._runtime().instances(key)

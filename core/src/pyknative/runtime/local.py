@@ -3,6 +3,11 @@
 :class:`LocalProcessRuntime` keeps, per key (``namespace/revision``), the requested number of
 :class:`~pyknative.runtime.process.Instance` s running, each on its own free port, restarts instances that
 exit with exponential backoff, and reports readiness and instance-set changes through ``on_change(key)``.
+
+An instance is stopped in three steps, so that scaling down never cuts a request: it leaves the instance set
+(``on_change`` tells the data plane to send it nothing new), ``pre_stop(key, (host, port))`` is awaited (the
+data plane drains its requests in flight, Knative's preStop wait-for-drain), then SIGTERM, and SIGKILL after
+``grace_seconds``.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import logging
 import re
 import secrets
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import attrs
@@ -74,12 +79,14 @@ class LocalProcessRuntime:
     restarted after ``backoff_initial`` seconds, doubling up to ``backoff_max``; the delay starts over once
     an instance has been ready for ``backoff_reset_seconds``. Stopping sends SIGTERM to the instance's
     process group and SIGKILL after ``grace_seconds``. ``on_change(key)`` is called (on the event loop)
-    whenever an instance of ``key`` is added or removed, turns ready or unready, or exits.
+    whenever an instance of ``key`` is added or removed, turns ready or unready, or exits. ``pre_stop(key,
+    (host, port))``, when set, is awaited before an instance that was ready is signalled (not on :meth:`aclose`).
     """
 
     log_dir: Path = attrs.field(converter=Path)
     host: str = "127.0.0.1"
     on_change: Callable[[str], None] | None = None
+    pre_stop: Callable[[str, tuple[str, int]], Awaitable[object]] | None = None
     backoff_initial: float = 1.0
     backoff_max: float = 30.0
     backoff_reset_seconds: float = 10.0
@@ -88,6 +95,8 @@ class LocalProcessRuntime:
     _revisions: dict[str, _Revision] = attrs.field(factory=dict, init=False)
     _ports: set[int] = attrs.field(factory=set, init=False)
     _closed: bool = attrs.field(default=False, init=False)
+    #: instances leaving in the background (``converge(..., wait=False)``), with the task stopping each
+    _leaving: dict[_Member, asyncio.Task[None]] = attrs.field(factory=dict, init=False)
 
     def __attrs_post_init__(self) -> None:
         if self.backoff_initial <= 0 or self.backoff_max < self.backoff_initial:
@@ -96,11 +105,12 @@ class LocalProcessRuntime:
                 f"not {self.backoff_initial!r}/{self.backoff_max!r}"
             )
 
-    async def converge(self, spec: ProcessSpec, replicas: int) -> None:
+    async def converge(self, spec: ProcessSpec, replicas: int, *, wait: bool = True) -> None:
         """Run exactly ``replicas`` instances of ``spec.key``; if the spec changed, replace the old instances.
 
-        New instances are started (not awaited to be ready) before surplus or outdated ones are stopped;
-        returns once the stopped ones are gone.
+        New instances are started (not awaited to be ready) before surplus or outdated ones are stopped
+        (drained first, see the module docstring); returns once the stopped ones are gone, or at once with
+        ``wait=False`` (they leave in the background; :meth:`aclose` still ends them).
         """
         if replicas < 0:
             raise ValueError(f"replicas: must be >= 0, not {replicas!r} (key {spec.key!r})")
@@ -116,7 +126,14 @@ class LocalProcessRuntime:
             rev.members = kept + started
             if outdated or surplus or started:
                 self._notify(spec.key)
-            await self._stop_members(outdated + surplus)
+            leaving = outdated + surplus
+            if not wait:
+                for member in leaving:
+                    task = asyncio.create_task(self._retire(spec.key, member), name=f"pyknative-stop-{member.instance.id}")
+                    self._leaving[member] = task
+                    task.add_done_callback(lambda _t, m=member: self._leaving.pop(m, None))
+                return
+            await self._stop_members(spec.key, leaving)
 
     def instances(self, key: str) -> list[InstanceState]:
         """The instances of ``key``, oldest first (none for an unknown key)."""
@@ -140,7 +157,7 @@ class LocalProcessRuntime:
             members, rev.members = rev.members, []
             if members:
                 self._notify(key)
-            await self._stop_members(members)
+            await self._stop_members(key, members, drain=not self._closed)
 
     def logs(self, key: str, tail: int | None = None) -> list[str]:
         """Captured stdout+stderr lines of ``key``'s instances, current and past, oldest first."""
@@ -155,6 +172,11 @@ class LocalProcessRuntime:
     async def aclose(self) -> None:
         """Stop every instance of every key; no child process survives. The runtime cannot be used after."""
         self._closed = True
+        leaving = dict(self._leaving)
+        for task in leaving.values():
+            task.cancel()  # no draining on the way out: stop now
+        await asyncio.gather(*leaving.values(), return_exceptions=True)
+        await self._stop_members("", list(leaving), drain=False)
         await asyncio.gather(*(self.stop(key) for key in list(self._revisions)))
 
     def _revision(self, key: str) -> _Revision:
@@ -206,10 +228,19 @@ class LocalProcessRuntime:
         finally:
             self._ports.discard(instance.port)
 
-    async def _stop_members(self, members: list[_Member]) -> None:
-        for member in members:
-            member.instance.request_stop()
-        await asyncio.gather(*(m.task for m in members), return_exceptions=True)
+    async def _stop_members(self, key: str, members: list[_Member], *, drain: bool = True) -> None:
+        await asyncio.gather(*(self._retire(key, m, drain=drain) for m in members), return_exceptions=True)
+
+    async def _retire(self, key: str, member: _Member, *, drain: bool = True) -> None:
+        """Stop one member that already left the instance set: drain it (``pre_stop``), then signal it."""
+        instance = member.instance
+        if drain and self.pre_stop is not None and instance.ready and not instance.stopping:
+            try:
+                await self.pre_stop(key, (instance.host, instance.port))
+            except Exception:
+                _log.exception("pre_stop of instance %s failed; stopping it anyway", instance.id)
+        instance.request_stop()
+        await asyncio.shield(member.task)
 
     def _free_port(self) -> int:
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET

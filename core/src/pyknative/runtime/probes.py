@@ -71,7 +71,7 @@ class Readiness:
     timeout_seconds: float = 1
     success_threshold: int = 1
     failure_threshold: int = 3
-    startup_period_seconds: float = 0.05
+    startup_period_seconds: float = 0.01
 
     def __attrs_post_init__(self) -> None:
         for name in ("period_seconds", "timeout_seconds", "startup_period_seconds"):

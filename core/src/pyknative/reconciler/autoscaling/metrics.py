@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from pyknative.scaling import MetricSample
+from pyknative.scaling import MetricSample, ScaleDecision
 
 MAX_SAMPLES = 3600  # the longest window Knative allows is 1h
 
@@ -23,6 +23,8 @@ class MetricsCollector:
     _pokes: dict[str, int] = attrs.field(factory=dict)
     state: dict[str, Any] = attrs.field(factory=dict)
     desired: dict[str, int] = attrs.field(factory=dict)
+    #: the scaler's last decision per revision, for /metrics
+    decisions: dict[str, ScaleDecision] = attrs.field(factory=dict)
 
     def track(self, key: str) -> None:
         self._samples.setdefault(key, deque(maxlen=MAX_SAMPLES))
@@ -44,5 +46,5 @@ class MetricsCollector:
         return self._pokes.pop(key, 0)
 
     def forget(self, key: str) -> None:
-        for d in (self._samples, self._pokes, self.state, self.desired):
+        for d in (self._samples, self._pokes, self.state, self.desired, self.decisions):
             d.pop(key, None)

@@ -93,6 +93,7 @@ class PodAutoscalerReconciler:
         decision = scaler.decide(inp, self.metrics.state.get(key))
         self.metrics.state[key] = decision.state
         self.metrics.desired[key] = decision.desired
+        self.metrics.decisions[key] = decision
         try:
             await self.runtime.scale(rev, decision.desired)
         except NotRunnableError:

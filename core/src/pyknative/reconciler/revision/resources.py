@@ -21,6 +21,8 @@ from pyknative.api.serving import (
     Revision,
 )
 
+_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
 
 def autoscaler_class(rev: Revision, autoscaler_config: Mapping[str, str]) -> str:
     return rev.metadata.annotation(CLASS_ANNOTATION) or autoscaler_config.get("pod-autoscaler-class") or KPA_CLASS
@@ -37,7 +39,9 @@ def make_pa(rev: Revision, autoscaler_config: Mapping[str, str]) -> PodAutoscale
     labels.pop(ROUTING_STATE_LABEL, None)
     labels[REVISION_LABEL] = rev.name
     labels[REVISION_UID_LABEL] = rev.metadata.uid or ""
-    annotations = {k: v for k, v in (rev.metadata.annotations or {}).items() if k.startswith("autoscaling.knative.dev/")}
+    # Every annotation of the revision, as Knative's MakePA copies them (bar kubectl's last-applied copy): a
+    # scaler class may read its own keys (``example.com/replicas``), not only ``autoscaling.knative.dev/*``.
+    annotations = {k: v for k, v in (rev.metadata.annotations or {}).items() if k != _LAST_APPLIED}
     annotations[CLASS_ANNOTATION] = autoscaler_class(rev, autoscaler_config)
     return PodAutoscaler(
         metadata=ObjectMeta(
