@@ -1,5 +1,6 @@
 """A small app for autoscaling tests: ``GET /?sleep=S&n=N`` answers ``<revision> <pid> <N>`` after S seconds
-and logs ``served n=N`` (so a test can tell that each request reached the app exactly once).
+and logs ``served n=N`` (so a test can tell that each request reached the app exactly once); ``burn=S`` keeps
+a CPU busy for S seconds first (for the HPA class's cpu metric).
 
 It follows Knative's runtime contract (listens on $PORT) and, like most apps, dies at once on SIGTERM: a request
 cut by a careless scale-down would show up as an error.
@@ -18,6 +19,10 @@ class Sleepy(BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802 - http.server's naming
         query = parse_qs(urlparse(self.path).query)
+        burn = float(query.get("burn", ["0"])[0])
+        until = time.thread_time() + burn
+        while time.thread_time() < until:
+            pass
         seconds = float(query.get("sleep", ["0"])[0])
         if seconds:
             time.sleep(seconds)

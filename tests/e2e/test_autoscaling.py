@@ -103,8 +103,8 @@ def _metric(served: Served, name: str, **labels: str) -> float:
 class Load:
     """``clients`` threads, each sending ``GET /?sleep=S&n=<unique>`` on its own keep-alive connection."""
 
-    def __init__(self, gateway, name: str, clients: int, sleep: float, host: str = HOST) -> None:
-        self.gateway, self.name, self.sleep, self.host = gateway, name, sleep, host
+    def __init__(self, gateway, name: str, clients: int, sleep: float, host: str = HOST, burn: float = 0.0) -> None:
+        self.gateway, self.name, self.sleep, self.host, self.burn = gateway, name, sleep, host, burn
         self.results: list[tuple[str, int, str]] = []
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._client, args=(i,), daemon=True) for i in range(clients)]
@@ -129,7 +129,7 @@ class Load:
             n = f"{self.name}-{index}-{i}"
             i += 1
             try:
-                conn.request("GET", f"/?sleep={self.sleep}&n={n}", headers={"Host": self.host})
+                conn.request("GET", f"/?sleep={self.sleep}&burn={self.burn}&n={n}", headers={"Host": self.host})
                 resp = conn.getresponse()
                 self.results.append((n, resp.status, resp.read().decode()))
             except (OSError, http.client.HTTPException) as e:
@@ -259,3 +259,32 @@ def test_min_scale_keeps_instances_up_while_idle(served: Served):
     status = _pa(served, "steady-00001")
     assert (status["desiredScale"], status["actualScale"]) == (2, 2)
     assert _metric(served, "autoscaler_actual_pods", revision_name="steady-00001") == 2
+
+
+def test_hpa_class_scales_on_the_cpu_the_instances_burn_and_never_to_zero(served: Served):
+    name = "burner"
+    served.ok("apply", "-f", "-", input=service(name, {
+        "autoscaling.knative.dev/class": "hpa.autoscaling.knative.dev",
+        "autoscaling.knative.dev/metric": "cpu",
+        "autoscaling.knative.dev/target": "30",
+        "autoscaling.knative.dev/max-scale": "4",
+    }))
+    served.ok("wait", "ksvc", name, "--for", "condition=Ready", "--timeout", "60s")
+    rev = f"{name}-00001"
+    idle = _pa(served, rev)
+    assert idle["desiredScale"] == 1  # the HPA class starts at one and never goes below
+
+    host = f"{name}.default.svc.cluster.local"
+    with Load(served.gateway, "burn", clients=3, sleep=0, host=host, burn=0.05) as load:
+        _wait_scale(served, rev, lambda n: n >= 2, timeout=30)
+        pa = _pa(served, rev)
+    assert not load.failures(), load.failures()[:5]
+    assert pa["desiredScale"] >= 2
+    assert pa["annotations"]["autoscaling.pyknative.dev/metric"] == "cpu"
+    events = served.ok("get", "events")
+    assert re.search(rf"ScaleTargetChanged\s+podautoscaler/{rev}\s+desired scale [123] -> [234]: cpu [\d.]+% per instance", events), events
+
+    # Idle: the scale-down stabilization keeps the scale for a while, and the class never goes to zero.
+    time.sleep(3)
+    assert _pa(served, rev)["desiredScale"] >= 1
+    served.ok("delete", "ksvc", name)

@@ -8,7 +8,7 @@ decision is a pure function of metrics, config, state and time, and can be teste
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
@@ -84,3 +84,16 @@ class Scaler(Protocol):
 
     def validate(self, annotations: Mapping[str, str], path: str) -> list[Any]:
         """Admission errors (FieldError) for this class's annotations under ``path``; [] when fine."""
+
+
+@runtime_checkable
+class MeasuringScaler(Scaler, Protocol):
+    """A scaler that also measures the revision's instances (CPU, memory) itself, before each decision.
+
+    Where the runtime runs local processes, the core calls ``measure`` once per tick with the process ids of
+    the ready instances and what the previous call returned, and passes the measurements to ``decide`` as
+    ``ScaleInput.resources``. This is the scaler's one impure part; ``decide`` stays pure.
+    """
+
+    def measure(self, pids: Sequence[int], state: Any) -> tuple[Mapping[str, float], Any]:
+        """``(resources, state)`` for the instances ``pids``; ``state`` is handed back next time (None first)."""

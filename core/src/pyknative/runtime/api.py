@@ -36,6 +36,8 @@ class InstancesStatus:
     #: why instances are failing, as a condition (reason, message), e.g. ("ExitCode1", "container exited ...")
     failure: tuple[str, str] | None = None
     restarts: int = 0
+    #: process ids of the ready instances, where the runtime runs local processes (a scaler may measure them)
+    pids: tuple[int, ...] = ()
 
 
 @runtime_checkable

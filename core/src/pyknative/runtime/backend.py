@@ -68,6 +68,7 @@ class LocalRuntime:
             endpoints=tuple(self._runtime().endpoints(key)),
             failure=failure,
             restarts=restarts,
+            pids=tuple(i.pid for i in ready if i.pid is not None),
         )
 
     async def remove(self, key: str) -> None:

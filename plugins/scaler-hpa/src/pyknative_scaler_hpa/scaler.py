@@ -14,7 +14,7 @@ HPA does when metrics are missing. It never asks for zero.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import attrs
@@ -22,6 +22,7 @@ import attrs
 from pyknative import FieldError
 from pyknative.scaling import ScaleDecision, ScaleInput
 from pyknative_scaler_hpa import keys as k
+from pyknative_scaler_hpa.measure import MeasureState, measure
 from pyknative_scaler_hpa.rules import recommend, scale_up_limit, stabilize
 from pyknative_scaler_hpa.spec import HPASpec, resolve_spec
 from pyknative_scaler_hpa.state import HPAState
@@ -60,6 +61,10 @@ class HPAScaler:
             reachable=inp.reachable,
             scale_down_stabilization=self.scale_down_stabilization,
         )
+
+    def measure(self, pids: Sequence[int], state: Any) -> tuple[dict[str, float], MeasureState]:
+        """The core calls this before each decision (see :class:`pyknative.scaling.MeasuringScaler`)."""
+        return measure(pids, state if isinstance(state, MeasureState) else None)
 
     def decide(self, inp: ScaleInput, state: Any) -> ScaleDecision:
         spec = self.spec(inp)

@@ -25,6 +25,8 @@ class MetricsCollector:
     desired: dict[str, int] = attrs.field(factory=dict)
     #: the scaler's last decision per revision, for /metrics
     decisions: dict[str, ScaleDecision] = attrs.field(factory=dict)
+    #: what a measuring scaler's ``measure`` returned last, per revision
+    measure_state: dict[str, Any] = attrs.field(factory=dict)
 
     def track(self, key: str) -> None:
         self._samples.setdefault(key, deque(maxlen=MAX_SAMPLES))
@@ -46,5 +48,5 @@ class MetricsCollector:
         return self._pokes.pop(key, 0)
 
     def forget(self, key: str) -> None:
-        for d in (self._samples, self._pokes, self.state, self.desired, self.decisions):
+        for d in (self._samples, self._pokes, self.state, self.desired, self.decisions, self.measure_state):
             d.pop(key, None)

@@ -28,7 +28,7 @@ from pyknative.reconciler.autoscaling.metrics import MetricsCollector
 from pyknative.reconciler.children import update_status_if_changed
 from pyknative.reconciler.events import EventRecorder
 from pyknative.runtime.api import NotRunnableError, Runtime
-from pyknative.scaling import ScaleInput
+from pyknative.scaling import MeasuringScaler, ScaleInput
 from pyknative.store import Store
 from pyknative.timeutil import rfc3339
 
@@ -89,6 +89,7 @@ class PodAutoscalerReconciler:
             pending_requests=max(pokes, self.waiting(key)),
             now=time.monotonic(),
             reachable=(pa.spec.reachability if pa.spec else None) != UNREACHABLE,
+            resources=self._measure(key, scaler, inst.pids),
         )
         decision = scaler.decide(inp, self.metrics.state.get(key))
         self.metrics.state[key] = decision.state
@@ -125,3 +126,10 @@ class PodAutoscalerReconciler:
         )
         await update_status_if_changed(self.store, pa, attrs.evolve(pa, status=new))
         return self.tick
+
+    def _measure(self, key: str, scaler: Any, pids: tuple[int, ...]) -> dict[str, float]:
+        """A measuring scaler's reading of the ready instances (``{}`` for other scalers or with none ready)."""
+        if not isinstance(scaler, MeasuringScaler) or not pids:
+            return {}
+        resources, self.metrics.measure_state[key] = scaler.measure(pids, self.metrics.measure_state.get(key))
+        return dict(resources)

@@ -1,0 +1,102 @@
+"""The PodAutoscaler reconciler against the real SQLite store: what it hands the class scaler, what it converges."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+import pytest
+
+from pyknative.api.autoscaling import PodAutoscaler
+from pyknative.api.kinds import Kinds
+from pyknative.api.kinds_plugin import registrations
+from pyknative.api.serving import Revision
+from pyknative.reconciler.autoscaling.metrics import MetricsCollector
+from pyknative.reconciler.autoscaling.reconciler import PodAutoscalerReconciler
+from pyknative.reconciler.events import EventRecorder
+from pyknative.runtime.api import InstancesStatus
+from pyknative.scaling import ScaleDecision, ScaleInput
+from pyknative.store.sqlite import SQLiteStore
+
+
+def clock() -> datetime:
+    return datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
+
+
+@attrs.define
+class RecordingRuntime:
+    """Stands in for the process runtime: remembers the scale it was asked for, reports ``pids`` ready."""
+
+    pids: tuple[int, ...]
+    scaled: list[int] = attrs.field(factory=list)
+
+    async def scale(self, rev: Revision, replicas: int) -> None:
+        self.scaled.append(replicas)
+
+    def status(self, key: str) -> InstancesStatus:
+        return InstancesStatus(desired=len(self.pids), ready=len(self.pids), total=len(self.pids), pids=self.pids)
+
+
+@attrs.define
+class Scaler:
+    autoscaler_class: str = "test.example.com"
+    inputs: list[ScaleInput] = attrs.field(factory=list)
+
+    def decide(self, inp: ScaleInput, state: Any) -> ScaleDecision:
+        self.inputs.append(inp)
+        return ScaleDecision(desired=len(self.inputs), metric="cpu", reason="test", state=state)
+
+    def validate(self, annotations, path):
+        return []
+
+
+@attrs.define
+class MeasuringScaler(Scaler):
+    measured: list[tuple[tuple[int, ...], Any]] = attrs.field(factory=list)
+
+    def measure(self, pids, state):
+        self.measured.append((tuple(pids), state))
+        calls = (state or 0) + 1
+        return {"cpu_percent": 10.0 * calls}, calls
+
+
+@pytest.fixture
+async def store():
+    s = SQLiteStore(":memory:", Kinds(registrations()), clock=clock)
+    rev = Revision.from_dict({"metadata": {"name": "r-00001", "namespace": "default"},
+                              "spec": {"containers": [{"image": "x", "command": ["app"]}]}})
+    await s.create(rev)
+    await s.create(PodAutoscaler.from_dict({"metadata": {"name": "r-00001", "namespace": "default"}, "spec": {}}))
+    yield s
+    await s.close()
+
+
+def reconciler(store, runtime, scaler) -> PodAutoscalerReconciler:
+    async def scaler_for(cls: str):
+        return scaler
+
+    return PodAutoscalerReconciler(store, runtime, EventRecorder(store, "test", clock), clock, MetricsCollector(),
+                                   scaler_for, dict)
+
+
+async def test_a_measuring_scaler_reads_the_ready_instances_and_decides_on_its_measurements(store):
+    runtime, scaler = RecordingRuntime(pids=(101, 102)), MeasuringScaler()
+    r = reconciler(store, runtime, scaler)
+    await r.reconcile("default/r-00001")
+    await r.reconcile("default/r-00001")
+    assert scaler.measured == [((101, 102), None), ((101, 102), 1)]  # its own state comes back to it
+    assert [dict(i.resources) for i in scaler.inputs] == [{"cpu_percent": 10.0}, {"cpu_percent": 20.0}]
+    assert runtime.scaled == [1, 2]
+    pa = await store.get(PodAutoscaler, "default", "r-00001")
+    assert (pa.status.desired_scale, pa.status.actual_scale) == (2, 2)
+
+
+async def test_other_scalers_and_revisions_with_nothing_ready_are_not_measured(store):
+    plain = Scaler()
+    await reconciler(store, RecordingRuntime(pids=(101,)), plain).reconcile("default/r-00001")
+    assert dict(plain.inputs[0].resources) == {}
+
+    measuring = MeasuringScaler()
+    await reconciler(store, RecordingRuntime(pids=()), measuring).reconcile("default/r-00001")
+    assert measuring.measured == [] and dict(measuring.inputs[0].resources) == {}
