@@ -1,9 +1,9 @@
 """One local instance of a :class:`ProcessSpec`: spawn the child, capture its output, probe readiness, stop it.
 
 :meth:`Instance.run_once` runs the child once from spawn to exit; restarting is the runtime's job
-(:mod:`pyknative.runtime.local`). The child runs in its own session / process group with a parent-death
-signal (:mod:`pyknative.runtime._procgroup`), so stopping or cancelling a run, or the runtime dying, leaves
-no process behind.
+(:mod:`pyknative.runtime.local`). The child is started by :mod:`pyknative.runtime._spawn` (vfork, no copy of
+the platform) in its own session / process group with a parent-death signal (:mod:`pyknative.runtime._procgroup`),
+so stopping or cancelling a run, or the runtime dying, leaves no process behind.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import IO
 import attrs
 import psutil
 
-from pyknative.runtime import _procgroup, probes
+from pyknative.runtime import _procgroup, _spawn, probes
 from pyknative.runtime.spec import InstanceState, ProcessSpec
 
 _log = logging.getLogger(__name__)
@@ -117,24 +117,13 @@ class Instance:
             return 0.0
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            proc = await asyncio.create_subprocess_exec(
-                *self.spec.command,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                env=env,
-                cwd=wd,
-                start_new_session=True,
-                preexec_fn=_procgroup.child_setup(),
-                limit=_LINE_LIMIT,
-            )
+            proc = await _spawn.spawn(self.spec.command, env=env, cwd=wd, limit=_LINE_LIMIT)
         except OSError as exc:
             self._exited(None, _spawn_error(self.spec, exc))
             return 0.0
         self.pid = proc.pid
         _log.debug("instance %s started pid %s on port %s", self.id, proc.pid, self.port)
         with open(self.log_path, "a", buffering=1, encoding="utf-8", errors="replace") as log:
-            assert proc.stdout is not None and proc.stderr is not None
             pumps = [asyncio.create_task(self._pump(s, log)) for s in (proc.stdout, proc.stderr)]
             prober = asyncio.create_task(self._probe_loop(env))
             escaped: list[psutil.Process] = []
@@ -152,9 +141,7 @@ class Instance:
         self._exited(*exit_status(proc.returncode))
         return self._ready_seconds
 
-    async def _wait_exit_or_stop(
-        self, proc: asyncio.subprocess.Process, grace: float, escaped: list[psutil.Process]
-    ) -> None:
+    async def _wait_exit_or_stop(self, proc: _spawn.Child, grace: float, escaped: list[psutil.Process]) -> None:
         """Wait for the child to exit; on a stop request SIGTERM it, then SIGKILL after ``grace`` seconds.
 
         ``escaped`` receives the child's descendants at stop time, for the caller's final kill.
