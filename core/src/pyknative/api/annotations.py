@@ -1,17 +1,48 @@
-"""Validation of the ``autoscaling.knative.dev/*`` annotations on a revision template, as Knative's webhook does.
+"""The ``autoscaling.knative.dev/*`` annotations: reading them as Knative does, and validating them as its webhook does.
 
-Pure: takes the annotations and returns every problem as a FieldError under ``metadata.annotations``.
-Class-specific metrics are checked here too (KPA: concurrency or rps; HPA: cpu or memory or custom).
+Reading (for scaler plugins): :func:`knative_keys` names an annotation with its current kebab-case key first and
+its older camelCase spellings after; :func:`first_present` and :func:`parse_first` take the first key present,
+as Knative's ``kmap.KeyPriority`` does. Validation is pure: it takes the annotations and returns every problem as
+a FieldError under ``metadata.annotations``. Class-specific metrics are checked here too (KPA: concurrency or
+rps; HPA: cpu or memory or custom).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 from pyknative.config.values import parse_duration
 from pyknative.errors import FieldError
 
 PREFIX = "autoscaling.knative.dev/"
+
+T = TypeVar("T")
+
+
+def knative_keys(*names: str) -> tuple[str, ...]:
+    """``autoscaling.knative.dev/<name>`` for each of ``names``, in priority order."""
+    return tuple(PREFIX + n for n in names)
+
+
+def first_present(annotations: Mapping[str, str], keys: tuple[str, ...]) -> tuple[str, str] | None:
+    """``(key, value)`` for the first of ``keys`` present in ``annotations``, else None."""
+    for key in keys:
+        if key in annotations:
+            return key, annotations[key]
+    return None
+
+
+def parse_first(annotations: Mapping[str, str], keys: tuple[str, ...], parse: Callable[[str], T]) -> T | None:
+    """The first of ``keys`` present, parsed; None when none is present or its value does not parse."""
+    found = first_present(annotations, keys)
+    if found is None:
+        return None
+    try:
+        return parse(found[1])
+    except (TypeError, ValueError):
+        return None
+
 def validate_autoscaling_annotations(annotations: Mapping[str, str] | None, path: str) -> list[FieldError]:
     ann = annotations or {}
     errors: list[FieldError] = []

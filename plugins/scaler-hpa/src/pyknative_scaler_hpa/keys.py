@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from pyknative.api import annotations as _annotations
+
+PREFIX = _annotations.PREFIX
+#: ``(key, value)`` for the first of the keys present (Knative's ``kmap.KeyPriority``)
+lookup = _annotations.first_present
+_keys = _annotations.knative_keys
+
 HPA_CLASS = "hpa.autoscaling.knative.dev"
-PREFIX = "autoscaling.knative.dev/"
 
 CPU = "cpu"
 MEMORY = "memory"
 METRICS = (CPU, MEMORY)
-
-
-def _keys(*names: str) -> tuple[str, ...]:
-    return tuple(PREFIX + n for n in names)
 
 
 METRIC = _keys("metric")
@@ -57,10 +59,3 @@ WINDOW_MAX = 3600.0
 INT32_MAX = 2**31 - 1
 MI = 1024 * 1024
 
-
-def lookup(annotations: Mapping[str, str], keys: tuple[str, ...]) -> tuple[str, str] | None:
-    """``(key, value)`` for the first of ``keys`` present in ``annotations``, else None."""
-    for key in keys:
-        if key in annotations:
-            return key, annotations[key]
-    return None

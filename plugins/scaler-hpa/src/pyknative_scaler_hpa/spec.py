@@ -24,6 +24,7 @@ from typing import TypeVar
 
 import attrs
 
+from pyknative.api.annotations import parse_first as _annotation
 from pyknative.config import parse_bool, parse_duration
 from pyknative_scaler_hpa import keys as k
 
@@ -61,15 +62,6 @@ class HPASpec:
 def _parse_int(text: str) -> int:
     return int(text.strip(), 10)
 
-
-def _annotation(annotations: Mapping[str, str], keys: tuple[str, ...], parse: Callable[[str], T]) -> T | None:
-    found = k.lookup(annotations, keys)
-    if found is None:
-        return None
-    try:
-        return parse(found[1])
-    except (TypeError, ValueError):
-        return None
 
 
 def _config(config: Mapping[str, str], key: str, parse: Callable[[str], T]) -> T:

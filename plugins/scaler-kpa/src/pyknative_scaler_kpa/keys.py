@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from pyknative.api import annotations as _annotations
+
+PREFIX = _annotations.PREFIX
+#: ``(key, value)`` for the first of the keys present (Knative's ``kmap.KeyPriority``)
+lookup = _annotations.first_present
+_keys = _annotations.knative_keys
+
 KPA_CLASS = "kpa.autoscaling.knative.dev"
-PREFIX = "autoscaling.knative.dev/"
 
 CONCURRENCY = "concurrency"
 RPS = "rps"
 METRICS = (CONCURRENCY, RPS)
-
-
-def _keys(*names: str) -> tuple[str, ...]:
-    return tuple(PREFIX + n for n in names)
 
 
 CLASS = _keys("class")
@@ -74,10 +76,3 @@ BUCKET_SIZE = 1.0
 #: Added to the progress deadline before an activation that never succeeds is given up (kpa/scaler.go).
 ACTIVATION_TIMEOUT_BUFFER = 10.0
 
-
-def lookup(annotations: Mapping[str, str], keys: tuple[str, ...]) -> tuple[str, str] | None:
-    """``(key, value)`` for the first of ``keys`` present in ``annotations``, else None."""
-    for key in keys:
-        if key in annotations:
-            return key, annotations[key]
-    return None

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 import attrs
 
+from pyknative.api.annotations import parse_first as _annotation
 from pyknative_scaler_kpa import keys as k
 from pyknative_scaler_kpa.durations import parse_duration
 
@@ -58,15 +59,6 @@ def _config(config: Mapping[str, str], key: str, parse: Callable[[str], T]) -> T
             pass
     return parse(k.CONFIG_DEFAULTS[key])
 
-
-def _annotation(annotations: Mapping[str, str], keys: tuple[str, ...], parse: Callable[[str], T]) -> T | None:
-    found = k.lookup(annotations, keys)
-    if found is None:
-        return None
-    try:
-        return parse(found[1])
-    except (TypeError, ValueError):
-        return None
 
 
 def _parse_bool(text: str) -> bool:
