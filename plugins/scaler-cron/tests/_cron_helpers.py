@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from pyknative.config import parse_duration
 from pyknative_scaler_cron import Schedule
+
+from pyknative.config import parse_duration
 
 PATH = "spec.template.metadata.annotations"
 KEY = "autoscaling.pyknative.dev/schedules"
