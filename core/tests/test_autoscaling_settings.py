@@ -37,3 +37,21 @@ def test_target_burst_capacity(annotations, config, want):
 )
 def test_metric_windows(annotations, config, want):
     assert metric_windows(annotations, config) == want
+
+
+@pytest.mark.parametrize(
+    ("annotations", "config", "want"),
+    [
+        ({}, {}, 0),
+        ({}, {"max-scale": "7"}, 7),
+        ({"autoscaling.knative.dev/max-scale": "3"}, {"max-scale": "7"}, 3),
+        ({"autoscaling.knative.dev/maxScale": "4"}, {}, 4),  # the older spelling
+        ({"autoscaling.knative.dev/max-scale": "0"}, {"max-scale": "7"}, 0),  # 0: no bound, as the annotation says
+        ({"autoscaling.knative.dev/max-scale": "many"}, {"max-scale": "7"}, 7),  # does not parse: the config's
+        ({"autoscaling.knative.dev/max-scale": "2.5"}, {}, 0),
+    ],
+)
+def test_max_scale(annotations, config, want):
+    from pyknative.autoscaling_settings import max_scale
+
+    assert max_scale(annotations, config) == want

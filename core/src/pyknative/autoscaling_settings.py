@@ -1,6 +1,7 @@
 """The class-independent autoscaling settings the core reads itself, from a revision's annotations over
-``config-autoscaler``: the target burst capacity (which bounds the requests the gateway holds for a revision)
-and the stable and panic windows (over which ``/metrics`` reports the load the autoscaler sees).
+``config-autoscaler``: the target burst capacity (which bounds the requests the gateway holds for a revision),
+the stable and panic windows (over which ``/metrics`` reports the load the autoscaler sees) and max-scale (which
+caps a plugin's scale floor).
 
 Pure functions; a value that does not parse (admission rejects those) falls back to the config, then to
 Knative's default, as Knative's autoscaler does.
@@ -17,6 +18,7 @@ _PREFIX = "autoscaling.knative.dev/"
 TBC_KEYS = (_PREFIX + "target-burst-capacity", _PREFIX + "targetBurstCapacity")
 WINDOW_KEYS = (_PREFIX + "window",)
 PANIC_PERCENT_KEYS = (_PREFIX + "panic-window-percentage", _PREFIX + "panicWindowPercentage")
+MAX_SCALE_KEYS = (_PREFIX + "max-scale", _PREFIX + "maxScale")
 
 DEFAULT_TBC = 211.0
 DEFAULT_STABLE_WINDOW = 60.0
@@ -48,6 +50,15 @@ def metric_windows(annotations: Mapping[str, str] | None, config: Mapping[str, s
             percent = value
             break
     return stable, max(1.0, stable * percent / 100.0)
+
+
+def max_scale(annotations: Mapping[str, str] | None, config: Mapping[str, str]) -> int:
+    """Knative's max-scale: the annotation, else ``config-autoscaler: max-scale``; ``0`` means no bound."""
+    for raw in (*_annotation_values(annotations, MAX_SCALE_KEYS), config.get("max-scale")):
+        value = _number(raw)
+        if value is not None and value >= 0 and value == int(value):
+            return int(value)
+    return 0
 
 
 def _annotation_values(annotations: Mapping[str, str] | None, keys: tuple[str, ...]) -> list[str]:

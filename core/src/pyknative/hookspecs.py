@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from pyknative.api.kinds import KindRegistration
+    from pyknative.errors import FieldError
+    from pyknative.scaling import ScaleFloor, ScaleInput
 
 hookspec = pluggy.HookspecMarker("pyknative")
 #: Marker for hook implementations: ``@hookimpl def pyknative_make_ingress(ingress_class, platform): ...``
@@ -143,6 +145,43 @@ def pyknative_accelerator_profile(name: str, platform: Any) -> Any:
     :returns: a profile, or None.
 
     Stops at first non-None result.
+    """
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Contributions: every implementation answers, the core combines the answers
+# --------------------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def pyknative_scale_floor(inp: ScaleInput) -> ScaleFloor | int | None:
+    """A lower bound on one revision's scale for this tick, whatever its autoscaler class decided.
+
+    Called once per PodAutoscaler tick, after the class's scaler decided, with the same input (``inp.wall`` is
+    the wall clock for calendar rules; ``inp.annotations`` holds every annotation of the revision).
+
+    :returns: a :class:`pyknative.scaling.ScaleFloor` (replicas and a reason), a bare int, or None for no floor.
+        The core takes the highest floor of all plugins: ``desired = max(decision, floor)``, the floor clamped
+        to the revision's max-scale (``autoscaling.knative.dev/max-scale``, else ``config-autoscaler``), and
+        never applied to a revision no route sends traffic to. The decision's mode then reads ``<mode>+floor``
+        and its reason names the floor. Must be pure and quick: no I/O, no clock but ``inp.wall``/``inp.now``.
+
+    Use in plugins: the cron plugin's scheduled warm-ups (``autoscaling.pyknative.dev/schedules``).
+    """
+
+
+@hookspec
+def pyknative_validate_annotations(annotations: Mapping[str, str], path: str) -> Sequence[FieldError] | None:
+    """Admission errors for a revision template's annotations that belong to this plugin, not to a class.
+
+    Called for every revision template (Service, Configuration) and Revision, whatever its autoscaler class,
+    next to the class scaler's own ``validate``.
+
+    :param annotations: the template's annotations, all of them.
+    :param path: the field path of the annotations map, e.g. ``spec.template.metadata.annotations``; an error on
+        one key names ``f"{path}[{key}]"`` (and may go deeper: ``...[key][0].schedule``).
+    :returns: :class:`pyknative.errors.FieldError` values, or None/[] when fine; every plugin's answers are
+        concatenated into the one 422 response.
     """
 
 

@@ -1,13 +1,16 @@
 """The scaler role's contract: what a PodAutoscaler-class plugin is given and what it decides.
 
 The core keeps per-revision metrics (from the gateway's queue) and calls the class plugin's scaler once per
-tick with a :class:`ScaleInput`; the scaler answers a :class:`ScaleDecision`. The scaler's own memory between
+tick with a :class:`ScaleInput`; the scaler answers a :class:`ScaleDecision`. Plugins of any class may also
+answer a :class:`ScaleFloor` (hook ``pyknative_scale_floor``), a lower bound the core applies on top of the
+class's decision (a scheduled warm-up, say). The scaler's own memory between
 ticks (panic mode start, last activity, ...) is an opaque ``state`` value it returns and gets back, so a
 decision is a pure function of metrics, config, state and time, and can be tested as a table.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
@@ -51,6 +54,9 @@ class ScaleInput:
     reachable: bool = True
     #: extra measurements a scaler class may use (e.g. ``cpu_percent``, ``memory_bytes`` from the runtime)
     resources: Mapping[str, float] = attrs.field(factory=dict)
+    #: wall-clock time (epoch seconds) of the decision, for calendar rules such as scheduled floors; ``now``
+    #: stays the clock of the samples. The reconciler fills it from its clock; left out, it is ``time.time()``.
+    wall: float = attrs.field(factory=time.time)
 
 
 @attrs.frozen
@@ -69,6 +75,16 @@ class ScaleDecision:
     #: opaque scaler memory, handed back on the next tick
     state: Any = None
     #: a short human reason, recorded as a scale event when the desired scale changes
+    reason: str = ""
+
+
+@attrs.frozen
+class ScaleFloor:
+    """A lower bound on one revision's scale for one tick, answered by a ``pyknative_scale_floor`` plugin."""
+
+    #: the revision runs at least this many instances while the floor holds (clamped to max-scale)
+    replicas: int
+    #: a short human reason naming where the floor comes from, e.g. ``scheduled floor 2 from "0 9 * * *" UTC``
     reason: str = ""
 
 

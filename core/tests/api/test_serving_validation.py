@@ -174,3 +174,33 @@ async def test_a_class_no_plugin_provides_is_refused_with_the_extra_to_install()
         "spec.template.metadata.annotations[autoscaling.knative.dev/class]: autoscaler class "
         "'hpa.autoscaling.knative.dev' is not provided by any installed plugin; install it with: pip install 'pyknative[hpa]'"
     ]
+
+
+def _annotation_checks(calls):
+    """Plugin checks (``pyknative_validate_annotations``) that refuse any annotation ending in /late."""
+    from pyknative.errors import FieldError
+
+    async def check(annotations, path):
+        calls.append(path)
+        return [FieldError(f"{path}[{k}][0].schedule", "refused by a plugin") for k in annotations if k.endswith("/late")]
+
+    return check
+
+
+async def test_plugin_annotation_checks_run_next_to_the_class_checks_whatever_the_class():
+    calls: list[str] = []
+    ctx = AdmissionContext(scalers=_scalers(KPA), annotation_checks=_annotation_checks(calls))
+    ann = {"autoscaling.knative.dev/bad": "x", "example.com/late": "y"}
+    assert await errors_of(service(template_meta={"annotations": ann}), ctx=ctx) == [
+        f"spec.template.metadata.annotations[autoscaling.knative.dev/bad]: {KPA} refuses it",
+        "spec.template.metadata.annotations[example.com/late][0].schedule: refused by a plugin",
+    ]
+    # a class nobody provides is refused, and the plugins still check the rest
+    missing = {"autoscaling.knative.dev/class": "hpa.autoscaling.knative.dev", "example.com/late": "y"}
+    errors = await errors_of(service(template_meta={"annotations": missing}), ctx=ctx)
+    assert errors[-1] == "spec.template.metadata.annotations[example.com/late][0].schedule: refused by a plugin"
+    assert len(errors) == 2
+    rev = Revision.from_dict({"metadata": {"name": "hello-00001", "annotations": {"example.com/late": "y"}},
+                              "spec": {"containers": [{"image": "x"}]}})
+    assert await errors_of(rev, ctx=ctx) == ["metadata.annotations[example.com/late][0].schedule: refused by a plugin"]
+    assert calls == ["spec.template.metadata.annotations"] * 2 + ["metadata.annotations"]

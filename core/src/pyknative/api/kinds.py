@@ -29,6 +29,9 @@ class AdmissionContext:
     #: annotations); raises BackendNotInstalledError when no plugin provides the class. None: no platform
     #: (the core's own annotation checks apply).
     scalers: Callable[[str], Awaitable[Any]] | None = None
+    #: ``await annotation_checks(annotations, path)``: every plugin's ``pyknative_validate_annotations`` errors
+    #: for a revision template's annotations (keys that belong to no class, say scheduled floors). None: none.
+    annotation_checks: Callable[[Mapping[str, str], str], Awaitable[list[FieldError]]] | None = None
 
 
 Defaulter = Callable[[Resource, AdmissionContext], Resource]

@@ -3,7 +3,8 @@
 Pure checks take the object (and the old one on update); the one check that needs the store (a traffic target
 naming a revision that does not exist) is awaited separately by :func:`validate_service` / :func:`validate_route`.
 A revision template's ``autoscaling.knative.dev/*`` annotations are checked by the scaler of its autoscaler class
-(:func:`validate_autoscaling`), reached through ``AdmissionContext.scalers``.
+(:func:`validate_autoscaling`), reached through ``AdmissionContext.scalers``, and its other annotations by every
+plugin that answers ``pyknative_validate_annotations`` (``AdmissionContext.annotation_checks``).
 """
 
 from __future__ import annotations
@@ -136,7 +137,19 @@ def validate_revision_spec(spec: RevisionSpec | None, path: str, ctx: AdmissionC
 async def validate_autoscaling(
     annotations: Mapping[str, str] | None, path: str, ctx: AdmissionContext
 ) -> list[FieldError]:
-    """A revision's autoscaling annotations (``path`` names the annotations map), checked by its class's scaler.
+    """A revision's autoscaling annotations (``path`` names the annotations map): its class's scaler's checks,
+    then every plugin's ``pyknative_validate_annotations`` (``AdmissionContext.annotation_checks``), whatever
+    the class (scheduled floors, say)."""
+    errors = await _validate_class_annotations(annotations, path, ctx)
+    if ctx.annotation_checks is not None:
+        errors += await ctx.annotation_checks(dict(annotations or {}), path)
+    return errors
+
+
+async def _validate_class_annotations(
+    annotations: Mapping[str, str] | None, path: str, ctx: AdmissionContext
+) -> list[FieldError]:
+    """A revision's autoscaling annotations, checked by its class's scaler.
 
     The class is the ``autoscaling.knative.dev/class`` annotation or ``config-autoscaler``'s
     ``pod-autoscaler-class``; its scaler's ``validate(annotations, path)`` decides (Knative's

@@ -19,5 +19,6 @@ def new_controller(platform) -> Controller:
         platform.autoscaler_config,
         waiting=platform.waiting_requests,
         tick=platform.autoscaler_tick,
+        floors=platform.scale_floors,
     )
     return Controller("podautoscaler", platform.store, PodAutoscaler, r.reconcile, watches=[(Revision, key_of)])

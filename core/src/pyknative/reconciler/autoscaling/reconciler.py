@@ -24,11 +24,12 @@ from pyknative.api.autoscaling import (
 )
 from pyknative.api.serving import Revision
 from pyknative.errors import BackendNotInstalledError, NotFoundError
+from pyknative.reconciler.autoscaling.floor import apply_floors
 from pyknative.reconciler.autoscaling.metrics import MetricsCollector
 from pyknative.reconciler.children import update_status_if_changed
 from pyknative.reconciler.events import EventRecorder
 from pyknative.runtime.api import NotRunnableError, Runtime
-from pyknative.scaling import MeasuringScaler, ScaleInput
+from pyknative.scaling import MeasuringScaler, ScaleFloor, ScaleInput
 from pyknative.store import Store
 from pyknative.timeutil import rfc3339
 
@@ -37,6 +38,10 @@ MODE_ANNOTATION = "autoscaling.pyknative.dev/mode"
 METRIC_ANNOTATION = "autoscaling.pyknative.dev/metric"
 OBSERVED_ANNOTATION = "autoscaling.pyknative.dev/observed"
 TARGET_ANNOTATION = "autoscaling.pyknative.dev/target"
+
+
+async def _no_floors(inp: ScaleInput) -> list[ScaleFloor | int | None]:
+    return []
 
 
 @attrs.define(eq=False)
@@ -50,6 +55,8 @@ class PodAutoscalerReconciler:
     autoscaler_config: Callable[[], dict[str, str]]
     waiting: Callable[[str], int] = lambda key: 0
     tick: float = 2.0
+    #: ``await floors(inp)``: every plugin's ``pyknative_scale_floor`` answer; the highest is applied
+    floors: Callable[[ScaleInput], Awaitable[list[ScaleFloor | int | None]]] = _no_floors
 
     async def reconcile(self, key: str) -> float | None:
         namespace, name = key.split("/", 1)
@@ -90,8 +97,10 @@ class PodAutoscalerReconciler:
             now=time.monotonic(),
             reachable=(pa.spec.reachability if pa.spec else None) != UNREACHABLE,
             resources=self._measure(key, scaler, inst.pids),
+            wall=self.clock().timestamp(),
         )
         decision = scaler.decide(inp, self.metrics.state.get(key))
+        decision = apply_floors(decision, await self.floors(inp), inp)
         self.metrics.state[key] = decision.state
         self.metrics.desired[key] = decision.desired
         self.metrics.decisions[key] = decision
