@@ -117,17 +117,22 @@ def test_delivery_matrix_and_dead_letters(served: Served, sub: Subscriber):
         trigger("fail4", "delivery", sub.url("fail/4/fail4"), "com.example.F4"),
         trigger("override", "delivery", sub.url("fail/1/override"), "com.example.OV", delivery=trig_dls),
         trigger("unprocessable", "delivery", sub.url("status/422/unprocessable"), "com.example.U"),
+        trigger("own-no-dls", "delivery", sub.url("fail/1/own-no-dls"), "com.example.ND", delivery="    retry: 0\n"),
     ]))
-    url = wait_ready(served, "broker", "delivery")["status"]["address"]["url"]
+    b = wait_ready(served, "broker", "delivery")
+    url = b["status"]["address"]["url"]
     for t in ("fail3", "fail4", "override", "unprocessable"):
         wait_ready(served, "trigger", t)
-    for typ in ("com.example.F3", "com.example.F4", "com.example.OV", "com.example.U"):
+    # A Trigger with a delivery of its own but no dead-letter sink falls back to the Broker's sink.
+    assert wait_ready(served, "trigger", "own-no-dls")["status"]["deadLetterSinkUri"] == b["status"]["deadLetterSinkUri"]
+    for typ in ("com.example.F3", "com.example.F4", "com.example.OV", "com.example.U", "com.example.ND"):
         assert post(url, type=typ, id=f"id-{typ}")[0] == 202
 
     assert len(sub.wait_for("fail3", 4)) == 4  # 3 failures, then delivered
-    dead = sub.wait_for("broker-dls", 2)
+    dead = sub.wait_for("broker-dls", 3)
     by_id = {r.ce("id"): r for r in dead}
-    assert set(by_id) == {"id-com.example.F4", "id-com.example.U"}
+    assert set(by_id) == {"id-com.example.F4", "id-com.example.U", "id-com.example.ND"}
+    assert len(sub.at("own-no-dls")) == 1  # the Trigger's retry: 0, then the Broker's sink
     f4 = by_id["id-com.example.F4"]
     assert len(sub.at("fail4")) == 4  # retry 3 → 4 attempts, then the dead-letter sink
     assert f4.ce("knativeerrordest") == sub.url("fail/4/fail4")

@@ -1,7 +1,8 @@
 """Trigger reconciler: a subscription on its Broker's trigger channel that filters and delivers to the subscriber.
 
 The subscription's delivery is the Trigger's DeliverySpec if it has one, else the Broker's, wholesale (as the MT
-broker does); the dead-letter sink follows the same rule. Replies go back to the Broker's ingress. A Trigger may be
+broker does); the dead-letter sink is the Trigger's, else the Broker's (resolved in the Broker's status), even
+when the Trigger brings a delivery of its own. Replies go back to the Broker's ingress. A Trigger may be
 created before its Broker and becomes Ready when the Broker does. Conditions: ``BrokerReady``,
 ``SubscriberResolved``, ``DeadLetterSinkResolved``, ``SubscriptionReady``, ``DependencyReady``.
 """
@@ -87,17 +88,26 @@ class TriggerReconciler:
 
         delivery = spec.delivery if spec.delivery is not None else (broker.spec.delivery if broker is not None else None)
         dls_uri = None
-        dls = delivery.dead_letter_sink if delivery is not None else None
+        dls = spec.delivery.dead_letter_sink if spec.delivery is not None else None
+        broker_dls = broker.spec.delivery.dead_letter_sink if broker is not None and broker.spec.delivery else None
         dls_ok = True
-        if dls is None:
-            conditions = CONDITIONS.mark(conditions, "DeadLetterSinkResolved", "True", now, "DeadLetterSinkNotConfigured", "No dead letter sink is configured.")
-        else:
+        if dls is not None:
             try:
                 dls_uri = await resolve(dls, namespace, self.store, self.kinds)
                 conditions = CONDITIONS.mark_true(conditions, "DeadLetterSinkResolved", now)
             except UnresolvableError as e:
                 dls_ok = False
                 conditions = CONDITIONS.mark_false(conditions, "DeadLetterSinkResolved", now, "Unable to get the dead letter sink's URI", str(e))
+        elif broker_dls is not None:
+            # Knative's fallback: no dead-letter sink on the Trigger (even with its own delivery) -> the Broker's.
+            dls_uri = broker.status.dead_letter_sink_uri
+            if dls_uri:
+                conditions = CONDITIONS.mark_true(conditions, "DeadLetterSinkResolved", now)
+            else:
+                dls_ok = False
+                conditions = CONDITIONS.mark_unknown(conditions, "DeadLetterSinkResolved", now, "BrokerDeadLetterSinkNotResolved", f"the dead letter sink of Broker {broker_name!r} is not resolved yet")
+        else:
+            conditions = CONDITIONS.mark(conditions, "DeadLetterSinkResolved", "True", now, "DeadLetterSinkNotConfigured", "No dead letter sink is configured.")
         changes["dead_letter_sink_uri"] = dls_uri
 
         if channel is not None and broker is not None and subscriber_uri is not None and dls_ok:
