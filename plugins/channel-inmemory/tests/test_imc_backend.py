@@ -319,6 +319,31 @@ async def test_aclose_cancels_workers_without_draining():
     assert handler.calls == ["0"]
 
 
+async def test_drain_delivers_what_was_accepted_before_the_platform_stops():
+    backend = make_backend()
+    ch = channel()
+    handler = FakeHandler(delay=lambda _m: 0.02)
+    await backend.subscribe(ch, subscription("s", ordered=True), handler)
+    for n in range(10):
+        await backend.publish(ch, event(n))
+    await asyncio.wait_for(backend.drain(timeout=5.0), timeout=6.0)
+    assert handler.finished == [str(n) for n in range(10)]
+    await backend.aclose()
+
+
+async def test_drain_gives_up_after_its_timeout():
+    backend = make_backend()
+    ch = channel()
+    handler = FakeHandler(gate=asyncio.Event())  # never opened
+    await backend.subscribe(ch, subscription("s", ordered=True), handler)
+    await backend.publish(ch, event(1))
+    started = asyncio.get_running_loop().time()
+    await backend.drain(timeout=0.1)
+    assert 0.1 <= asyncio.get_running_loop().time() - started < 1.0
+    await backend.aclose()
+    assert handler.cancelled == ["1"]
+
+
 async def test_subscribing_again_updates_handler_and_ordering_in_place():
     backend = make_backend(max_in_flight=4)
     ch = channel()

@@ -121,4 +121,8 @@ class ChannelBackend(Protocol):
         ``delete=False`` keeps it so a restart resumes where it stopped."""
 
     async def aclose(self) -> None:
-        """Stop every consumer (keeping them) and release connections."""
+        """Stop every consumer (keeping them) and release connections.
+
+        A backend that is not durable may also define ``async def drain(timeout: float) -> None``: the platform,
+        stopping, calls it after its ingress stopped and before ``aclose``, so the backend can deliver what it
+        accepted (returning when nothing is left, or after ``timeout`` seconds)."""

@@ -7,6 +7,7 @@ that channel. Channel backends come from channel plugins by kind, cached.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import attrs
@@ -17,6 +18,8 @@ from pyknative.eventing.channel import ChannelBackend, ChannelRef
 from pyknative.reconciler.eventing.subscriptions import Subscriptions
 
 DEFAULT_CHANNEL_TEMPLATE = ("messaging.knative.dev/v1", "InMemoryChannel", {})
+#: seconds a stopping platform gives non-durable channels to deliver the events they accepted
+DRAIN_TIMEOUT = 10.0
 
 
 @attrs.define(eq=False)
@@ -87,13 +90,18 @@ class EventingPlane:
 
     # ------------------------------------------------------------ lifecycle
 
-    async def stop(self) -> None:
+    async def stop(self, drain_timeout: float = DRAIN_TIMEOUT) -> None:
+        """Stop taking events first (no 202 after this), let non-durable channels deliver what they hold (up to
+        ``drain_timeout`` seconds), then stop consuming and close the backends."""
+        if self.ingress is not None:
+            await self.ingress.stop()
+        drains = [b.drain(drain_timeout) for b in self._backends.values() if callable(getattr(b, "drain", None))]
+        if drains:
+            await asyncio.gather(*drains)
         if self.subscriptions is not None:
             await self.subscriptions.stop_all()
         for backend in self._backends.values():
             await backend.aclose()
-        if self.ingress is not None:
-            await self.ingress.stop()
         if self.dispatcher is not None:
             await plugin_loader_maybe_close(self.dispatcher)
 

@@ -90,6 +90,12 @@ class InMemoryChannelBackend:
         if feed is not None:
             await self._close_feed(feed)
 
+    async def drain(self, timeout: float) -> None:
+        """Wait until every subscription delivered (or dead-lettered) what it holds, at most ``timeout`` seconds:
+        the platform calls this when it stops, after its ingress stopped taking events."""
+        feeds = [feed for subs in self._channels.values() for feed in subs.values()]
+        await asyncio.gather(*(feed.drain(timeout) for feed in feeds))
+
     async def aclose(self) -> None:
         """Cancel every worker and wait for them; queued messages are discarded, not drained."""
         self._closed = True

@@ -92,6 +92,13 @@ class Feed:
         while self._queue.qsize() > len(self._idle) and len(self._workers) < self.limit:
             self._spawn()
 
+    async def drain(self, timeout: float) -> None:
+        """Return once nothing is queued or in flight, or after ``timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (self._queue.qsize() or self._in_flight) and not self._closed and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+
     async def close(self) -> int:
         """Cancel every worker (in-flight deliveries included) and wait for them; returns the messages discarded."""
         self._closed = True
