@@ -1,8 +1,9 @@
 """Resolving a Destination (``ref`` and/or ``uri``) to a URI, as Knative's URI resolver does.
 
 A ``ref`` to any kind registered as addressable resolves to its ``status.address.url`` (a Knative Service's is its
-cluster-local URL, served here by the embedded gateway); a relative ``uri`` is joined to it; an absolute ``uri``
-stands alone. An unresolvable destination is an error with a reason, which reconcilers turn into a condition.
+cluster-local URL, served here by the embedded gateway); a relative ``uri`` is resolved against it as RFC 3986
+says (Go's ``url.ResolveReference``: ``/x`` replaces the path, ``x`` its last segment); an absolute ``uri`` stands
+alone (admission refuses one next to a ``ref``). An unresolvable destination is an error with a reason, which reconcilers turn into a condition.
 """
 
 from __future__ import annotations
@@ -47,5 +48,5 @@ async def resolve(dest, namespace: str, store: Store, kinds: Kinds) -> str:
     if not url:
         raise UnresolvableError("AddressNotSet", f"{kind} {ns}/{name} does not have an address yet")
     if uri:
-        return urljoin(url if url.endswith("/") else url + "/", uri.lstrip("/")) if not uri.startswith("/") else urljoin(url, uri)
+        return urljoin(url, uri)  # RFC 3986 reference resolution, as Go's url.ResolveReference
     return url

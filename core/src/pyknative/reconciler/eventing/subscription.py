@@ -66,18 +66,20 @@ class SubscriptionReconciler:
         uris: dict[str, str | None] = {"subscriber_uri": None, "reply_uri": None, "dead_letter_sink_uri": None}
         resolved = True
         delivery = spec.delivery if spec.delivery is not None else getattr(getattr(channel_obj, "spec", None), "delivery", None)
-        for field, dest in (
-            ("subscriber_uri", spec.subscriber),
-            ("reply_uri", spec.reply),
-            ("dead_letter_sink_uri", delivery.dead_letter_sink if delivery is not None else None),
+        for field, path, reason, dest in (
+            ("subscriber_uri", "spec.subscriber", "SubscriberResolveFailed", spec.subscriber),
+            ("reply_uri", "spec.reply", "ReplyResolveFailed", spec.reply),
+            ("dead_letter_sink_uri", "spec.delivery.deadLetterSink", "DeadLetterSinkResolveFailed",
+             delivery.dead_letter_sink if delivery is not None else None),
         ):
             if dest is None:
                 continue
             try:
                 uris[field] = await resolve(dest, namespace, self.store, self.kinds)
             except UnresolvableError as e:
+                if resolved:  # the first failure is the condition's, as Knative reports it
+                    conditions = CONDITIONS.mark_false(conditions, "Resolved", now, reason, f"Failed to resolve {path}: {e} ({e.reason})")
                 resolved = False
-                conditions = CONDITIONS.mark_false(conditions, "Resolved", now, e.reason, f"{field}: {e}")
         if resolved and uris["subscriber_uri"] is not None:
             conditions = CONDITIONS.mark_true(conditions, "Resolved", now)
 
