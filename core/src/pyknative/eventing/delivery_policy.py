@@ -2,8 +2,8 @@
 
 Pure. The backoff follows Knative's in-core dispatcher (go-retryablehttp's 0-based attempt index): before retry
 ``k`` (1-based) it waits ``(k-1)·delay`` (linear) or ``2^(k-1)·delay`` (exponential); ``backoff_max`` caps it
-(pyknative's answer to knative/eventing#9278; operators set it with the Broker/Trigger annotation
-``delivery.pyknative.dev/backoff-max`` or ``config-br-defaults``). Which responses are retried is Knative's
+(pyknative's answer to knative/eventing#9278; set it with the annotation ``delivery.pyknative.dev/backoff-max``
+on a Broker, Trigger or Subscription). Which responses are retried is Knative's
 table: no response, 5xx, 404, 408, 409, 429; success is 2xx only.
 """
 
