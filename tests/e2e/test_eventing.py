@@ -210,6 +210,34 @@ def test_channel_with_two_subscriptions_and_a_reply_chain(served: Served, sub: S
     assert [(r.ce("id"), r.ce("type")) for r in sub.wait_for("chan-b", 1)] == [("reply-c-1", "com.example.Chained")]
 
 
+def test_a_channels_delivery_reaches_its_backing_channel_status_and_subscriptions(served: Served, sub: Subscriber):
+    dls = sub.url("ok/chan-dls")
+    apply(served, f"""
+apiVersion: messaging.knative.dev/v1
+kind: Channel
+metadata: {{name: with-dls}}
+spec:
+  delivery: {{retry: 0, deadLetterSink: {{uri: "{dls}"}}}}
+---
+apiVersion: messaging.knative.dev/v1
+kind: Subscription
+metadata: {{name: to-failing}}
+spec:
+  channel: {{apiVersion: messaging.knative.dev/v1, kind: Channel, name: with-dls}}
+  subscriber: {{uri: "{sub.url('status/500/chan-fail')}"}}
+""")
+    ch = wait_ready(served, "channel", "with-dls")
+    assert ch["status"]["deadLetterSinkUri"] == dls
+    imc = json.loads(served.ok("get", "imc", "with-dls", "-o", "json"))
+    assert imc["spec"]["delivery"]["deadLetterSink"]["uri"] == dls
+    assert imc["status"]["deadLetterSinkUri"] == dls
+    wait_ready(served, "subscription", "to-failing")
+    assert post(ch["status"]["address"]["url"], id="chan-dl-1")[0] == 202
+    assert [r.ce("id") for r in sub.wait_for("chan-dls", 1)] == ["chan-dl-1"]
+    assert sub.wait_for("chan-dls", 1)[0].ce("knativeerrorcode") == "500"
+    assert len(sub.at("chan-fail")) == 1  # retry 0
+
+
 def test_trigger_to_a_knative_service_by_ref_with_a_cesql_filter(served: Served):
     served.ok("apply", "-f", "examples/eventing/broker.yaml")
     served.ok("wait", "ksvc", "event-display", "--for", "condition=Ready", "--timeout", "60s")

@@ -2,8 +2,9 @@
 messaging.knative.dev/v1 Channel, which stamps a backing channel of its ``channelTemplate`` kind.
 
 A channel kind's reconciler has the backend create what backs it (topic, stream), registers it with the event
-ingress at ``/channels/<namespace>/<name>``, and reports ``status.address.url``. Deleting the object deletes what
-backs it.
+ingress at ``/channels/<namespace>/<name>``, and reports ``status.address.url`` and, where ``spec.delivery`` names
+one, the resolved ``status.deadLetterSinkUri`` (condition ``DeadLetterSinkResolved``). Deleting the object deletes
+what backs it. A Channel's backing channel gets the Channel's ``spec.delivery`` and reports its status back.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ from pyknative.api.meta import Addressable, Resource
 from pyknative.errors import BackendNotInstalledError, NotFoundError
 from pyknative.eventing.channel import ChannelBackend, ChannelRef
 from pyknative.reconciler.children import NotOwnedError, reconcile_child, update_status_if_changed
+from pyknative.reconciler.eventing.resolver import UnresolvableError, resolve
 from pyknative.reconciler.events import EventRecorder
 from pyknative.store import Store
 from pyknative.timeutil import rfc3339
 
-CHANNEL_CONDITIONS = cond.ConditionSet("Ready", ("Addressable", "DispatcherReady"))
-GENERIC_CONDITIONS = cond.ConditionSet("Ready", ("BackingChannelReady", "Addressable"))
+CHANNEL_CONDITIONS = cond.ConditionSet("Ready", ("Addressable", "DispatcherReady", "DeadLetterSinkResolved"))
+GENERIC_CONDITIONS = cond.ConditionSet("Ready", ("BackingChannelReady", "Addressable", "DeadLetterSinkResolved"))
+_NOT_CONFIGURED = ("DeadLetterSinkNotConfigured", "No dead letter sink is configured.")
 
 
 def channel_ref(obj: Resource) -> ChannelRef:
@@ -51,6 +54,7 @@ class ChannelableReconciler:
     backend_for: Callable[[str, str], Awaitable[ChannelBackend]]
     channel_url: Callable[[str, str], str]
     registry: dict[str, ChannelRef]
+    kinds: Kinds | None = None
 
     async def reconcile(self, key: str) -> float | None:
         namespace, name = key.split("/", 1)
@@ -76,15 +80,30 @@ class ChannelableReconciler:
             changes["address"] = Addressable(url=self.channel_url(namespace, name))
             conditions = CHANNEL_CONDITIONS.mark_true(conditions, "DispatcherReady", now)
             conditions = CHANNEL_CONDITIONS.mark_true(conditions, "Addressable", now)
+        delivery = getattr(ch.spec, "delivery", None)
+        dls = delivery.dead_letter_sink if delivery is not None else None
+        changes["dead_letter_sink_uri"] = None
+        if dls is None:
+            conditions = CHANNEL_CONDITIONS.mark(conditions, "DeadLetterSinkResolved", "True", now, *_NOT_CONFIGURED)
+        else:
+            try:
+                changes["dead_letter_sink_uri"] = await resolve(dls, namespace, self.store, self.kinds)
+                conditions = CHANNEL_CONDITIONS.mark_true(conditions, "DeadLetterSinkResolved", now)
+            except UnresolvableError as e:
+                conditions = CHANNEL_CONDITIONS.mark_false(conditions, "DeadLetterSinkResolved", now, "Unable to get the dead letter sink's URI", str(e))
         new = attrs.evolve(status, conditions=conditions, observed_generation=ch.metadata.generation, **changes)
         await update_status_if_changed(self.store, ch, attrs.evolve(ch, status=new))
         return None
 
 
 def make_backing_channel(owner: Resource, kinds: Kinds, api_version: str, kind: str, spec: dict | None, name: str,
-                         labels: dict[str, str]) -> Resource:
-    """A channel of a template's kind, controlled by ``owner`` (a Channel or a Broker); pure."""
+                         labels: dict[str, str], delivery: Any = None) -> Resource:
+    """A channel of a template's kind, controlled by ``owner`` (a Channel or a Broker), with ``delivery`` (a
+    Channel's DeliverySpec) in its spec; pure."""
     reg = kinds.get(api_version, kind)
+    spec = dict(spec or {})
+    if delivery is not None:
+        spec["delivery"] = to_dict(delivery)
     doc = {
         "metadata": {
             "name": name,
@@ -92,7 +111,7 @@ def make_backing_channel(owner: Resource, kinds: Kinds, api_version: str, kind: 
             "labels": labels,
             "ownerReferences": [to_dict(owner.owner_reference())],
         },
-        "spec": dict(spec or {}),
+        "spec": spec,
     }
     return reg.cls.from_dict(doc)
 
@@ -120,7 +139,8 @@ class ChannelReconciler:
         changes: dict[str, Any] = {}
         try:
             desired = make_backing_channel(
-                ch, self.kinds, tpl.api_version, tpl.kind, tpl.spec, ch.name, {"messaging.knative.dev/channel": ch.name}
+                ch, self.kinds, tpl.api_version, tpl.kind, tpl.spec, ch.name, {"messaging.knative.dev/channel": ch.name},
+                delivery=ch.spec.delivery,
             )
             backing = await reconcile_child(self.store, ch, desired, self.recorder)
         except NotFoundError as e:
@@ -137,6 +157,15 @@ class ChannelReconciler:
             else:
                 reason = (ready.reason if ready else None) or "BackingChannelNotReady"
                 conditions = GENERIC_CONDITIONS.mark_unknown(conditions, "BackingChannelReady", now, reason, (ready.message if ready else None) or "")
+            # the dead-letter sink as the backing channel resolved it (Knative's PropagateStatuses)
+            changes["dead_letter_sink_uri"] = bstatus.dead_letter_sink_uri
+            dls = cond.get(bstatus.conditions, "DeadLetterSinkResolved")
+            if ch.spec.delivery is None or ch.spec.delivery.dead_letter_sink is None:
+                conditions = GENERIC_CONDITIONS.mark(conditions, "DeadLetterSinkResolved", "True", now, *_NOT_CONFIGURED)
+            elif bstatus.dead_letter_sink_uri:
+                conditions = GENERIC_CONDITIONS.mark_true(conditions, "DeadLetterSinkResolved", now)
+            else:
+                conditions = GENERIC_CONDITIONS.mark_unknown(conditions, "DeadLetterSinkResolved", now, (dls.reason if dls else None) or "DeadLetterSinkNotResolved", (dls.message if dls else None) or "the backing channel has not resolved the dead letter sink")
         new = attrs.evolve(status, conditions=conditions, observed_generation=ch.metadata.generation, **changes)
         await update_status_if_changed(self.store, ch, attrs.evolve(ch, status=new))
         return None

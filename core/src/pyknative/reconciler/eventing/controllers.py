@@ -52,7 +52,7 @@ def new_controllers(platform) -> list[Controller]:
                                   watches=[(cls, owner_keys("Broker")) for cls in channel_kinds]))
 
     for cls in channel_kinds:
-        r = ChannelableReconciler(cls, store, clock, ev.channel_backend, ev.channel_url, ev.channels)
+        r = ChannelableReconciler(cls, store, clock, ev.channel_backend, ev.channel_url, ev.channels, kinds)
         controllers.append(Controller(f"channel-{cls.KIND.kind.lower()}", store, cls, r.reconcile))
 
     generic = ChannelReconciler(Channel, store, kinds, platform.recorder("channel-controller"), clock)
