@@ -92,13 +92,13 @@ def config() -> None:
 def config_show(config_path: str | None) -> None:
     """Print the effective operator config (file, environment and defaults merged, with the sections of the
     installed plugins) as YAML."""
-    from pyknative import plugins as plugin_loader
     from pyknative.config import load_config
     from pyknative.errors import ConfigError, PyknativeError
+    from pyknative.plugins import config_schema, load, uninstalled_sections
 
-    schema = plugin_loader.config_schema(plugin_loader.load())
+    schema = config_schema(load())
     try:
-        loaded = load_config(config_path, extra_schema=schema, uninstalled=plugin_loader.uninstalled_sections(schema))
+        loaded = load_config(config_path, extra_schema=schema, uninstalled=uninstalled_sections(schema))
     except ConfigError as e:
         raise CliError(str(e), [f"error: {err}" for err in e.errors] or [f"error: {e}"]) from None
     except PyknativeError as e:
