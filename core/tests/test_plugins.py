@@ -71,3 +71,38 @@ async def test_a_backend_nobody_provides_names_the_key_and_the_extra():
     assert str(e.value) == textwrap.dedent("""\
         config-network.ingress-class: 'istio.ingress.networking.knative.dev' is not provided by any installed plugin; \
 install it with: pip install 'pyknative[istio]'""")
+
+
+def test_config_schema_gathers_plugin_sections_and_names_the_missing_ones():
+    class Kafka:
+        @hookimpl
+        def pyknative_config_schema(self):
+            return {"config-kafka": {"bootstrap.servers": "localhost:9092"}}
+
+    schema = plugins.config_schema(plugins.load([("channel", "kafka", Kafka())], autoload=False))
+    assert schema == {"config-kafka": {"bootstrap.servers": "localhost:9092"}}
+    missing = plugins.uninstalled_sections(schema)
+    assert "config-kafka" not in missing
+    assert missing["config-nats"] == "nats"
+
+
+@pytest.mark.parametrize(
+    ("ops", "key"),
+    [
+        ("config-br-default-channel:\n  channel-template-spec: |\n    apiVersion: example.com/v1\n    kind: ExampleChannel\n",
+         "config-br-default-channel.channel-template-spec"),
+        ("default-ch-webhook:\n  default-ch-config: |\n    namespaceDefaults:\n      team-a:\n"
+         "        apiVersion: example.com/v1\n        kind: ExampleChannel\n",
+         "default-ch-webhook.default-ch-config"),
+    ],
+)
+def test_a_default_channel_kind_nobody_provides_fails_start_up_naming_the_key(tmp_path, ops, key):
+    from pyknative.errors import BackendNotInstalledError
+    from pyknative.platform import Platform
+
+    config = tmp_path / "ops.yaml"
+    config.write_text(ops)
+    platform = Platform.from_config(config, overrides={"data-dir": str(tmp_path / "data")})
+    with pytest.raises(BackendNotInstalledError) as e:
+        platform.check_backends()
+    assert str(e.value) == f"{key}: 'ExampleChannel' is not provided by any installed plugin"

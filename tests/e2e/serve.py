@@ -31,9 +31,11 @@ class Served:
     admin: tuple[str, int] | None = None
     output: list[str] = attrs.field(factory=list)
 
-    def start(self, timeout: float = 60.0, gateway_port: int = 0, admin_port: int = 0) -> Served:
+    def start(self, timeout: float = 60.0, gateway_port: int = 0, admin_port: int = 0,
+              eventing_port: int = 0) -> Served:
         cmd = [str(BIN / "pyknative"), "serve", "--data-dir", str(self.data_dir),
-               "--gateway-port", str(gateway_port), "--admin-port", str(admin_port), "--eventing-port", "0"]
+               "--gateway-port", str(gateway_port), "--admin-port", str(admin_port),
+               "--eventing-port", str(eventing_port)]
         if self.config is not None:
             cmd += ["--config", str(self.config)]
         self.output = []

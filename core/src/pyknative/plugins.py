@@ -38,6 +38,15 @@ KNOWN_BACKENDS: Mapping[str, str] = {
     "tekton": "tekton",
 }
 
+#: Operator-config sections of well-known plugins and the extra that installs each; a config that has one while
+#: its plugin is missing is told what to install.
+KNOWN_SECTIONS: Mapping[str, str] = {
+    "config-imc": "inmemory",
+    "config-kafka": "kafka",
+    "config-nats": "nats",
+    "config-hpa": "hpa",
+}
+
 
 @attrs.frozen
 class PluginRecord:
@@ -173,6 +182,20 @@ def _extra_of_distribution(dist: str | None) -> str | None:
 
 def extra_for(backend: str) -> str | None:
     return KNOWN_BACKENDS.get(backend)
+
+
+def config_schema(loaded: Plugins) -> dict[str, dict[str, Any]]:
+    """The sections and keys the loaded plugins add to the operator config (``pyknative_config_schema``)."""
+    schema: dict[str, dict[str, Any]] = {}
+    for contribution in loaded.hook.pyknative_config_schema():
+        for section, keys in (contribution or {}).items():
+            schema.setdefault(section, {}).update(keys)
+    return schema
+
+
+def uninstalled_sections(schema: Mapping[str, Any]) -> dict[str, str]:
+    """Sections of well-known plugins that ``schema`` lacks (their plugin is not installed) → the extra."""
+    return {section: extra for section, extra in KNOWN_SECTIONS.items() if section not in schema}
 
 
 async def call_first(hook: Any, **kwargs: Any) -> Any:

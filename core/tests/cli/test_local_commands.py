@@ -1,7 +1,7 @@
 """``serve``, ``plugins`` and ``config show``: the CLI side of modules other parts of pyknative provide.
 
 Those modules are replaced in ``sys.modules`` here with tiny stand-ins honouring their documented contracts
-(``platform.main``, ``plugins.report``, ``config.load_config``), so these tests check the CLI's wiring, output
+(``platform.main``, ``plugins.report``/``load``/``config_schema``, ``config.load_config``), so these tests check the CLI's wiring, output
 and exit codes on their own.
 """
 
@@ -64,8 +64,10 @@ def test_config_show_prints_yaml_or_every_error(monkeypatch, tmp_path):
         def to_yaml(self) -> str:
             return "store:\n  backend: sqlite\n"
 
-    def load_config(path):
+    def load_config(path, *, extra_schema=None, uninstalled=None):
         seen.append(path)
+        assert extra_schema == {"config-kafka": {"bootstrap.servers": "localhost:9092"}}
+        assert uninstalled == {"config-nats": "nats"}
         if path and path.endswith("bad.yaml"):
             raise ConfigError(
                 [
@@ -76,6 +78,10 @@ def test_config_show_prints_yaml_or_every_error(monkeypatch, tmp_path):
         return Loaded()
 
     _module(monkeypatch, "pyknative.config", load_config=load_config)
+    # the plugins' sections are part of the config
+    _module(monkeypatch, "pyknative.plugins", load=lambda: "loaded plugins",
+            config_schema=lambda p: {"config-kafka": {"bootstrap.servers": "localhost:9092"}} if p == "loaded plugins" else {},
+            uninstalled_sections=lambda schema: {"config-nats": "nats"} if "config-kafka" in schema else {})
     r = CliRunner().invoke(cli, ["config", "show"])
     assert r.exit_code == 0 and r.stdout == "store:\n  backend: sqlite\n" and seen == [None]
     r = CliRunner().invoke(cli, ["config", "show", "--config", str(tmp_path / "bad.yaml")])

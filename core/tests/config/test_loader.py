@@ -416,6 +416,17 @@ def test_plugin_section_is_unknown_without_its_plugin() -> None:
     assert "unknown section" in _errors(info)["config-kafka"]
 
 
+def test_a_section_of_a_plugin_that_is_not_installed_names_the_extra() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config({"config-kafka": {"bootstrap.servers": "kafka:9092"}, "config-kafak": {}},
+                     uninstalled={"config-kafka": "kafka"})
+    errors = _errors(info)
+    assert errors["config-kafka"] == (
+        "unknown section: it configures a plugin that is not installed; install it with: pip install 'pyknative[kafka]'"
+    )
+    assert "did you mean" in errors["config-kafak"]
+
+
 def test_extra_schema_can_add_keys_to_a_core_section() -> None:
     extra = {"pyknative": {"kafka-admin-timeout": "10s"}}
     cfg = parse_config({"pyknative": {"kafka-admin-timeout": "30s"}}, extra_schema=extra)

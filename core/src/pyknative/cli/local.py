@@ -90,12 +90,15 @@ def config() -> None:
     "--config", "config_path", type=click.Path(dir_okay=False), default=None, help="The operator config file."
 )
 def config_show(config_path: str | None) -> None:
-    """Print the effective operator config (file, environment and defaults merged) as YAML."""
+    """Print the effective operator config (file, environment and defaults merged, with the sections of the
+    installed plugins) as YAML."""
     from pyknative.config import load_config
     from pyknative.errors import ConfigError, PyknativeError
+    from pyknative.plugins import config_schema, load, uninstalled_sections
 
+    schema = config_schema(load())
     try:
-        loaded = load_config(config_path)
+        loaded = load_config(config_path, extra_schema=schema, uninstalled=uninstalled_sections(schema))
     except ConfigError as e:
         raise CliError(str(e), [f"error: {err}" for err in e.errors] or [f"error: {e}"]) from None
     except PyknativeError as e:

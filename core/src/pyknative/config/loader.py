@@ -37,15 +37,20 @@ _IGNORED_KEYS = frozenset({"_example"})  # Knative ignores a ConfigMap's _exampl
 
 
 def parse_config(
-    data: Mapping[str, Any] | None, *, extra_schema: ConfigSchema | None = None
+    data: Mapping[str, Any] | None,
+    *,
+    extra_schema: ConfigSchema | None = None,
+    uninstalled: Mapping[str, str] | None = None,
 ) -> OperatorConfig:
     """The effective config for ``data`` (the parsed YAML document), or a ConfigError naming every problem.
 
     ``extra_schema`` adds plugin sections and keys to the core ones (see :mod:`pyknative.config.schema`).
+    ``uninstalled`` maps the sections of well-known plugins that are not installed to the pip extra that installs
+    each: such a section is still an error, one that says what to install.
     """
     schema = merge_schemas(core_keys(), extra_schema)
     errors: list[FieldError] = []
-    given = _read_sections(data, schema, errors)
+    given = _read_sections(data, schema, errors, uninstalled or {})
     effective = {
         section: {
             **{k: spec.default for k, spec in keys.items() if not is_pattern(k)},
@@ -82,12 +87,14 @@ def load_config(
     *,
     extra_schema: ConfigSchema | None = None,
     env: Mapping[str, str] | None = None,
+    uninstalled: Mapping[str, str] | None = None,
 ) -> OperatorConfig:
     """The effective config from the YAML file at ``path`` (all defaults when ``path`` is None).
 
     ``env`` (e.g. ``os.environ``; not read unless given) supplies ``PYKNATIVE_CONFIG``, the file to use when
     ``path`` is None, and overrides for the ``pyknative`` section: ``PYKNATIVE_GATEWAY_PORT=9000`` sets
     ``pyknative.gateway-port`` (any key: ``PYKNATIVE_`` + the key upper-cased with ``-`` as ``_``).
+    ``uninstalled`` is as for :func:`parse_config`.
     """
     env = env or {}
     if path is None and env.get(CONFIG_ENV):
@@ -107,7 +114,7 @@ def load_config(
             data["pyknative"] = {**(section if isinstance(section, Mapping) else {}), key: env[var]}
             overridden[f"pyknative.{key}"] = var
     try:
-        return parse_config(data, extra_schema=extra_schema)
+        return parse_config(data, extra_schema=extra_schema, uninstalled=uninstalled)
     except ConfigError as exc:
         if not overridden:
             raise
@@ -143,7 +150,7 @@ def _read_file(path: Path) -> Any:
 
 
 def _read_sections(
-    data: Any, schema: Mapping[str, Mapping[str, Key]], errors: list[FieldError]
+    data: Any, schema: Mapping[str, Mapping[str, Key]], errors: list[FieldError], uninstalled: Mapping[str, str]
 ) -> dict[str, dict[str, str]]:
     if data is None:
         return {}
@@ -155,7 +162,13 @@ def _read_sections(
     given: dict[str, dict[str, str]] = {}
     for section, body in data.items():
         if section not in schema:
-            errors.append(FieldError(str(section), _unknown("section", str(section), schema, None)))
+            extra = uninstalled.get(str(section))
+            if extra is not None:
+                message = (f"unknown section: it configures a plugin that is not installed; "
+                           f"install it with: pip install 'pyknative[{extra}]'")
+            else:
+                message = _unknown("section", str(section), schema, None)
+            errors.append(FieldError(str(section), message))
             continue
         if body is None:
             body = {}

@@ -1,7 +1,8 @@
 """Subscription reconciler (messaging.knative.dev/v1): subscribes a subscriber (and reply) to a channel.
 
 ``spec.channel`` may name a generic Channel (its backing channel of the same name is used) or a channel kind
-directly. Delivery is the Subscription's DeliverySpec, else the channel's. Status ``physicalSubscription`` carries
+directly. Delivery is the Subscription's DeliverySpec, else the channel's; a Subscription on a KafkaChannel is
+delivered in order, as Knative's KafkaChannel does. Status ``physicalSubscription`` carries
 the resolved URIs; conditions ``ChannelReady``, ``Resolved``, ``AddedToChannel``.
 """
 
@@ -25,6 +26,9 @@ from pyknative.store import Store
 from pyknative.timeutil import rfc3339
 
 CONDITIONS = cond.ConditionSet("Ready", ("ChannelReady", "Resolved", "AddedToChannel"))
+#: channel kinds whose subscriptions Knative always delivers in order: eventing-kafka-broker's KafkaChannel
+#: reconciler sets ``DefaultDeliveryOrder = Ordered`` (a Trigger chooses with ``kafka.eventing.knative.dev/delivery.order``)
+ORDERED_CHANNEL_KINDS = ("KafkaChannel",)
 
 
 @attrs.define(eq=False)
@@ -85,7 +89,8 @@ class SubscriptionReconciler:
 
         if channel is not None and resolved and uris["subscriber_uri"]:
             policy = self.delivery_policy(delivery, uris["dead_letter_sink_uri"], sub.metadata.annotation(BACKOFF_MAX_ANNOTATION))
-            ref = SubscriptionRef(namespace, name, sub.metadata.uid or "", policy)
+            ref = SubscriptionRef(namespace, name, sub.metadata.uid or "", policy,
+                                  ordered=channel.kind in ORDERED_CHANNEL_KINDS)
             target = {"subscriber_uri": uris["subscriber_uri"], "reply_uri": uris["reply_uri"], "namespace": namespace,
                       "drop_ttl": False, "filter": None}
             try:
