@@ -80,8 +80,9 @@ class SubscriptionRef:
     name: str
     uid: str
     delivery: DeliveryPolicy = DeliveryPolicy()
-    #: deliver one message at a time in order (Kafka ``delivery.order: ordered``); else concurrently
-    ordered: bool = False
+    #: deliver one message at a time in order (Kafka ``delivery.order: ordered``), or concurrently; None: the
+    #: channel kind's default (``ChannelBackend.ordered_by_default``), which the core settles before ``subscribe``
+    ordered: bool | None = None
 
     @property
     def key(self) -> str:
@@ -102,6 +103,8 @@ class SubscriberHandler(Protocol):
 class ChannelBackend(Protocol):
     #: whether an accepted message survives a crash of the platform
     durable: bool
+    #: optional (False when absent): whether subscriptions that do not say are delivered in order, as Knative's
+    #: KafkaChannel delivers every subscription
 
     async def ensure_channel(self, channel: ChannelRef) -> None:
         """Create what backs the channel (topic, stream) if missing; idempotent."""

@@ -64,6 +64,8 @@ class _Running:
 @attrs.define(eq=False)
 class KafkaChannelBackend:
     durable: ClassVar[bool] = True
+    #: Knative's KafkaChannel delivers every subscription in order (``DefaultDeliveryOrder = Ordered``)
+    ordered_by_default: ClassVar[bool] = True
 
     config: KafkaConfig = attrs.field(factory=KafkaConfig)
     _admin: KafkaAdmin = attrs.field(init=False)

@@ -26,9 +26,6 @@ from pyknative.store import Store
 from pyknative.timeutil import rfc3339
 
 CONDITIONS = cond.ConditionSet("Ready", ("ChannelReady", "Resolved", "AddedToChannel"))
-#: channel kinds whose subscriptions Knative always delivers in order: eventing-kafka-broker's KafkaChannel
-#: reconciler sets ``DefaultDeliveryOrder = Ordered`` (a Trigger chooses with ``kafka.eventing.knative.dev/delivery.order``)
-ORDERED_CHANNEL_KINDS = ("KafkaChannel",)
 
 
 @attrs.define(eq=False)
@@ -89,8 +86,7 @@ class SubscriptionReconciler:
 
         if channel is not None and resolved and uris["subscriber_uri"]:
             policy = self.delivery_policy(delivery, uris["dead_letter_sink_uri"], sub.metadata.annotation(BACKOFF_MAX_ANNOTATION))
-            ref = SubscriptionRef(namespace, name, sub.metadata.uid or "", policy,
-                                  ordered=channel.kind in ORDERED_CHANNEL_KINDS)
+            ref = SubscriptionRef(namespace, name, sub.metadata.uid or "", policy)
             target = {"subscriber_uri": uris["subscriber_uri"], "reply_uri": uris["reply_uri"], "namespace": namespace,
                       "drop_ttl": False, "filter": None}
             try:

@@ -23,6 +23,9 @@ class Subscriptions:
 
     async def ensure(self, key: str, channel: ChannelRef, sub: SubscriptionRef, target: dict[str, Any], fingerprint: Any) -> None:
         """Subscribe ``key`` with ``target`` (handler arguments); ``fingerprint`` says when the target changed."""
+        if sub.ordered is None:
+            backend = await self.backend_for(channel.api_version, channel.kind)
+            sub = attrs.evolve(sub, ordered=bool(getattr(backend, "ordered_by_default", False)))
         current = self._active.get(key)
         if current is not None and current[0] == channel and current[1] == sub and current[2] == fingerprint:
             return

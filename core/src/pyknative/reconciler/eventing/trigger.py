@@ -113,8 +113,9 @@ class TriggerReconciler:
         if channel is not None and broker is not None and subscriber_uri is not None and dls_ok:
             backoff_max = trigger.metadata.annotation(BACKOFF_MAX_ANNOTATION) or broker.metadata.annotation(BACKOFF_MAX_ANNOTATION)
             policy = self.delivery_policy(delivery, dls_uri, backoff_max)
-            order = (trigger.metadata.annotation(ORDER_ANNOTATION) or "unordered").lower()
-            sub = SubscriptionRef(namespace, name, trigger.metadata.uid or "", policy, ordered=order == "ordered")
+            order = (trigger.metadata.annotation(ORDER_ANNOTATION) or "").lower()
+            ordered = {"ordered": True, "unordered": False}.get(order)  # else the trigger channel kind's default
+            sub = SubscriptionRef(namespace, name, trigger.metadata.uid or "", policy, ordered=ordered)
             flt = spec.filter
             filters = spec.filters
             target = {
