@@ -204,3 +204,76 @@ async def test_plugin_annotation_checks_run_next_to_the_class_checks_whatever_th
                               "spec": {"containers": [{"image": "x"}]}})
     assert await errors_of(rev, ctx=ctx) == ["metadata.annotations[example.com/late][0].schedule: refused by a plugin"]
     assert calls == ["spec.template.metadata.annotations"] * 2 + ["metadata.annotations"]
+
+
+# ------------------------------------------------------------------ config-autoscaler limits (Knative's webhook)
+
+ANN = "spec.template.metadata.annotations"
+A = "autoscaling.knative.dev/"
+_ZERO_NOT_ALLOWED = "initial-scale=0 is not allowed by the cluster (config-autoscaler allow-zero-initial-scale is false)"
+
+
+def _limits(**keys):
+    from pyknative.config import parse_config
+
+    return parse_config({"config-autoscaler": {k.replace("_", "-"): v for k, v in keys.items()}})
+
+
+LIMIT_CASES = [
+    pytest.param({}, {"initial-scale": "0"}, [f"{ANN}[{A}initial-scale]: invalid value '0': {_ZERO_NOT_ALLOWED}"],
+                 id="initial-scale-0-refused-by-default"),
+    pytest.param({"allow_zero_initial_scale": "true"}, {"initial-scale": "0"}, [], id="initial-scale-0-allowed"),
+    pytest.param({}, {"initialScale": "0"}, [f"{ANN}[{A}initialScale]: invalid value '0': {_ZERO_NOT_ALLOWED}"],
+                 id="initial-scale-0-camel-case"),
+    pytest.param({}, {"initial-scale": "1"}, [], id="initial-scale-1"),
+    pytest.param({"max_scale_limit": "100", "max_scale": "10"}, {"max-scale": "100"}, [], id="max-scale-at-limit"),
+    pytest.param(
+        {"max_scale_limit": "100", "max_scale": "10"}, {"max-scale": "101"},
+        [f"{ANN}[{A}max-scale]: value 101 is out of bounds: must be in [1, 100] (config-autoscaler max-scale-limit)"],
+        id="max-scale-above-limit",
+    ),
+    pytest.param(
+        {"max_scale_limit": "100", "max_scale": "10"}, {"maxScale": "0"},
+        [f"{ANN}[{A}maxScale]: max-scale=0 (unlimited) is not allowed: config-autoscaler max-scale-limit is 100, "
+         "so max-scale must be in [1, 100]"],
+        id="max-scale-0-unlimited-refused-under-a-limit",
+    ),
+    pytest.param({}, {"max-scale": "0"}, [], id="max-scale-0-without-a-limit"),
+    pytest.param({}, {"max-scale": "5000"}, [], id="no-limit-no-bound"),
+    pytest.param({"max_scale_limit": "100", "max_scale": "10"}, {}, [], id="no-annotation-config-max-scale-applies"),
+    # Knative compares min-scale with a max-scale annotation only, never with the limit itself
+    pytest.param({"max_scale_limit": "100", "max_scale": "10"}, {"min-scale": "500"}, [], id="min-scale-not-vs-limit"),
+    pytest.param(
+        {"max_scale_limit": "100", "max_scale": "10"}, {"max-scale": "-1"},
+        [f"{ANN}[{A}max-scale]: must be >= 0, got -1"],
+        id="negative-max-scale-reported-once-by-the-class-check",
+    ),
+    pytest.param(
+        {"max_scale_limit": "100", "max_scale": "10"}, {"max-scale": "500", "initial-scale": "0"},
+        [f"{ANN}[{A}max-scale]: value 500 is out of bounds: must be in [1, 100] (config-autoscaler max-scale-limit)",
+         f"{ANN}[{A}initial-scale]: invalid value '0': {_ZERO_NOT_ALLOWED}"],
+        id="both-at-once",
+    ),
+]
+
+
+@pytest.mark.parametrize(("config", "annotations", "want"), LIMIT_CASES)
+async def test_config_autoscaler_limits_are_checked_at_admission(config, annotations, want):
+    ctx = AdmissionContext(config=_limits(**config))
+    ann = {A + k: v for k, v in annotations.items()}
+    assert await errors_of(service(template_meta={"annotations": ann}), ctx=ctx) == want
+
+
+async def test_config_limits_apply_whatever_the_class_and_on_revisions():
+    ctx = AdmissionContext(config=_limits(max_scale_limit="10", max_scale="5"), scalers=_scalers(KPA, "fixed.example.com"))
+    ann = {A + "class": "fixed.example.com", A + "max-scale": "11", A + "initial-scale": "0"}
+    assert await errors_of(service(template_meta={"annotations": ann}), ctx=ctx) == [
+        f"{ANN}[{A}max-scale]: value 11 is out of bounds: must be in [1, 10] (config-autoscaler max-scale-limit)",
+        f"{ANN}[{A}initial-scale]: invalid value '0': {_ZERO_NOT_ALLOWED}",
+    ]
+    rev = Revision.from_dict({"metadata": {"name": "hello-00001", "annotations": {A + "max-scale": "0"}},
+                              "spec": {"containers": [{"image": "x"}]}})
+    assert await errors_of(rev, ctx=ctx) == [
+        f"metadata.annotations[{A}max-scale]: max-scale=0 (unlimited) is not allowed: config-autoscaler "
+        "max-scale-limit is 10, so max-scale must be in [1, 10]"
+    ]

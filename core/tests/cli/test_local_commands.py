@@ -1,8 +1,8 @@
 """``serve``, ``plugins`` and ``config show``: the CLI side of modules other parts of pyknative provide.
 
 Those modules are replaced in ``sys.modules`` here with tiny stand-ins honouring their documented contracts
-(``platform.main``, ``plugins.report``/``load``/``config_schema``, ``config.load_config``), so these tests check the CLI's wiring, output
-and exit codes on their own.
+(``platform.main``, ``plugins.report``/``load``/``config_schema``, ``config.load_config``), so these tests check the
+CLI's wiring, output and exit codes on their own; one runs ``config show`` on the real loader.
 """
 
 from __future__ import annotations
@@ -90,6 +90,18 @@ def test_config_show_prints_yaml_or_every_error(monkeypatch, tmp_path):
         "error: store.backend: unknown backend 'x'",
         "error: gateway.port: expected an integer",
     ]
+
+
+def test_config_show_takes_the_activation_scale_key_of_config_autoscaler(tmp_path):
+    ops = tmp_path / "ops.yaml"
+    ops.write_text('config-autoscaler:\n  activation-scale: "2"\n')
+    r = CliRunner().invoke(cli, ["config", "show", "--config", str(ops)])
+    assert r.exit_code == 0, r.output
+    assert "  activation-scale: '2'" in r.stdout.splitlines()
+    ops.write_text('config-autoscaler:\n  activation-scale: "0"\n')
+    r = CliRunner().invoke(cli, ["config", "show", "--config", str(ops)])
+    assert r.exit_code == 1
+    assert "error: config-autoscaler.activation-scale: must be at least 1, got 0" in r.stderr.splitlines()
 
 
 def test_serve_calls_platform_main_and_exits_with_its_code(monkeypatch):

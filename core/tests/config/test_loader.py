@@ -174,6 +174,7 @@ def test_old_knative_key_names_point_to_the_new_ones() -> None:
         ("config-autoscaler", "scale-to-zero-grace-period", "thirty seconds", "invalid duration"),
         ("config-autoscaler", "enable-scale-to-zero", "yes please", "expected a boolean"),
         ("config-autoscaler", "target-burst-capacity", "lots", "expected a number"),
+        ("config-autoscaler", "activation-scale", "two", "expected an integer"),
         ("config-network", "http-protocol", "sometimes", "expected one of enabled, disabled, redirected"),
         ("config-network", "domain-template", "{{.Name}", "unbalanced"),
         ("config-network", "domain-template", "{{.Name}}/{{.Domain}}", "must render to a host name"),
@@ -263,6 +264,8 @@ def test_every_bad_value_is_reported_at_once() -> None:
             "max-scale-limit (10)",
         ),
         ("config-autoscaler", {"min-scale": "5", "max-scale": "3"}, "min-scale", "max-scale (3)"),
+        ("config-autoscaler", {"activation-scale": "0"}, "activation-scale", "must be at least 1, got 0"),
+        ("config-autoscaler", {"activation-scale": "5", "max-scale": "3"}, "activation-scale", "max-scale (3)"),
         (
             "config-autoscaler",
             {"container-concurrency-target-percentage": "150"},
@@ -306,6 +309,16 @@ def test_allowed_combinations_pass() -> None:
     assert cfg.autoscaler.initial_scale == 0
     assert cfg.autoscaler.container_concurrency_target_fraction == pytest.approx(0.7)
     assert cfg.autoscaler.target_burst_capacity == -1
+
+
+def test_activation_scale_is_a_pyknative_key_with_default_1() -> None:
+    # Knative has only the annotation; pyknative's config-autoscaler key sets its default for every revision.
+    assert parse_config(None).get("config-autoscaler", "activation-scale") == "1"
+    assert parse_config(None).autoscaler.activation_scale == 1
+    cfg = parse_config({"config-autoscaler": {"activation-scale": "2", "max-scale": "2"}})
+    assert cfg.get("config-autoscaler", "activation-scale") == "2"
+    assert cfg.autoscaler.activation_scale == 2
+    assert "activation-scale: '2'" in cfg.to_yaml()
 
 
 def test_document_that_is_not_a_mapping_is_an_error() -> None:

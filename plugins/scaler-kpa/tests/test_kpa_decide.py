@@ -70,6 +70,11 @@ CASES = [
                  "stable", id="activation-scale-from-zero"),
     pytest.param(make_input(steady(10), ready=1, annotations={"activation-scale": "3"}), RUNNING, 3, "stable",
                  id="activation-scale-with-any-traffic"),
+    pytest.param(make_input(ready=0, current=0, pending=1, config={"activation-scale": "4"}), _inactive(300), 4,
+                 "stable", id="activation-scale-from-config-autoscaler"),
+    pytest.param(make_input(ready=0, current=0, pending=1, config={"activation-scale": "4"},
+                            annotations={"activation-scale": "2"}), _inactive(300), 2,
+                 "stable", id="activation-scale-annotation-over-config"),
     pytest.param(make_input(ready=0, current=0, pending=400), _inactive(300), 6, "panic",
                  id="pending-requests-at-zero-count-as-load"),
     # --- scale-down delay ---------------------------------------------------------------------------------------

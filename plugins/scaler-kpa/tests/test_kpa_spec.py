@@ -55,6 +55,17 @@ def test_annotations_override_config():
     assert (spec.stable_window, spec.panic_window, spec.target_burst_capacity) == (30.0, 15.0, -1.0)
 
 
+def test_activation_scale_comes_from_the_annotation_else_config_autoscaler():
+    from pyknative.config import parse_config
+
+    # the effective config-autoscaler the platform hands the scaler (pyknative's activation-scale key included)
+    config = dict(parse_config({"config-autoscaler": {"activation-scale": "3"}}).section("config-autoscaler"))
+    assert resolve_spec({}, config, 0).activation_scale == 3
+    assert resolve_spec({A + "activation-scale": "5"}, config, 0).activation_scale == 5
+    assert resolve_spec({}, dict(parse_config(None).section("config-autoscaler")), 0).activation_scale == 1
+    assert resolve_spec({}, {"activation-scale": "many"}, 0).activation_scale == 1
+
+
 def test_camel_case_annotations_are_read_after_kebab_case():
     assert resolve_spec({A + "minScale": "2"}, {}, 0).min_scale == 2
     assert resolve_spec({A + "minScale": "2", A + "min-scale": "4"}, {}, 0).min_scale == 4

@@ -3,8 +3,10 @@
 Reading (for scaler plugins): :func:`knative_keys` names an annotation with its current kebab-case key first and
 its older camelCase spellings after; :func:`first_present` and :func:`parse_first` take the first key present,
 as Knative's ``kmap.KeyPriority`` does. Validation is pure: it takes the annotations and returns every problem as
-a FieldError under ``metadata.annotations``. Class-specific metrics are checked here too (KPA: concurrency or
-rps; HPA: cpu or memory or custom).
+a FieldError under ``metadata.annotations``. :func:`validate_autoscaling_annotations` is the core's fallback when
+no class plugin checks them (class-specific metrics included: KPA concurrency or rps, HPA cpu or memory or
+custom); :func:`validate_cluster_limits` is the part of Knative's checks that needs ``config-autoscaler``
+(``max-scale-limit``, ``allow-zero-initial-scale``), which the core applies whatever the class.
 """
 
 from __future__ import annotations
@@ -42,6 +44,64 @@ def parse_first(annotations: Mapping[str, str], keys: tuple[str, ...], parse: Ca
         return parse(found[1])
     except (TypeError, ValueError):
         return None
+
+
+MAX_SCALE_KEYS = knative_keys("max-scale", "maxScale")
+INITIAL_SCALE_KEYS = knative_keys("initial-scale", "initialScale")
+_INT32_MAX = 2**31 - 1
+
+
+def validate_cluster_limits(
+    annotations: Mapping[str, str] | None,
+    path: str,
+    *,
+    max_scale_limit: int,
+    allow_zero_initial_scale: bool,
+) -> list[FieldError]:
+    """The cluster's bounds on a revision's scale annotations, as Knative's ``validateMaxScaleWithinLimit`` and
+    ``validateInitialScale`` (pkg/apis/autoscaling/annotation_validation.go) apply them:
+
+    - with ``max-scale-limit > 0``, a max-scale annotation above the limit is refused, and so is ``0``
+      (unlimited); without the annotation the config's ``max-scale`` applies, which the config itself keeps
+      in ``[1, max-scale-limit]``. min-scale is not compared with the limit (as in Knative: a min-scale above a
+      max-scale annotation is refused by the class's own check);
+    - ``initial-scale: "0"`` is refused unless ``allow-zero-initial-scale`` is true.
+
+    A value that is not an integer, or is negative, is left to the class's checks (which refuse it), so each
+    problem is reported once.
+    """
+    ann = annotations or {}
+    errors: list[FieldError] = []
+    found = first_present(ann, MAX_SCALE_KEYS)
+    max_scale = _int_or_none(found[1]) if found else None
+    if found and max_scale is not None and 0 <= max_scale <= _INT32_MAX and max_scale_limit > 0:
+        where = f"{path}[{found[0]}]"
+        if max_scale == 0:
+            errors.append(
+                FieldError(where, f"max-scale=0 (unlimited) is not allowed: config-autoscaler max-scale-limit is "
+                                  f"{max_scale_limit}, so max-scale must be in [1, {max_scale_limit}]")
+            )
+        elif max_scale > max_scale_limit:
+            errors.append(
+                FieldError(where, f"value {found[1]} is out of bounds: must be in [1, {max_scale_limit}] "
+                                  f"(config-autoscaler max-scale-limit)")
+            )
+    found = first_present(ann, INITIAL_SCALE_KEYS)
+    if found and _int_or_none(found[1]) == 0 and not allow_zero_initial_scale:
+        errors.append(
+            FieldError(f"{path}[{found[0]}]", f"invalid value {found[1]!r}: initial-scale=0 is not allowed by the "
+                                              "cluster (config-autoscaler allow-zero-initial-scale is false)")
+        )
+    return errors
+
+
+def _int_or_none(raw: str) -> int | None:
+    # as leniently as the scalers read it (``int(raw.strip())``), so no value they would act on escapes the bound
+    try:
+        return int(str(raw).strip(), 10)
+    except ValueError:
+        return None
+
 
 def validate_autoscaling_annotations(annotations: Mapping[str, str] | None, path: str) -> list[FieldError]:
     ann = annotations or {}

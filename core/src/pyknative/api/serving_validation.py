@@ -3,8 +3,9 @@
 Pure checks take the object (and the old one on update); the one check that needs the store (a traffic target
 naming a revision that does not exist) is awaited separately by :func:`validate_service` / :func:`validate_route`.
 A revision template's ``autoscaling.knative.dev/*`` annotations are checked by the scaler of its autoscaler class
-(:func:`validate_autoscaling`), reached through ``AdmissionContext.scalers``, and its other annotations by every
-plugin that answers ``pyknative_validate_annotations`` (``AdmissionContext.annotation_checks``).
+(:func:`validate_autoscaling`), reached through ``AdmissionContext.scalers``, then against ``config-autoscaler``'s
+``max-scale-limit`` and ``allow-zero-initial-scale`` by the core whatever the class, and its other annotations by
+every plugin that answers ``pyknative_validate_annotations`` (``AdmissionContext.annotation_checks``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import inspect
 import re
 from collections.abc import Iterable, Mapping
 
-from pyknative.api.annotations import validate_autoscaling_annotations
+from pyknative.api.annotations import validate_autoscaling_annotations, validate_cluster_limits
 from pyknative.api.autoscaling import CLASS_ANNOTATION, KPA_CLASS
 from pyknative.api.kinds import AdmissionContext
 from pyknative.api.podspec import Container, Probe
@@ -138,9 +139,14 @@ async def validate_autoscaling(
     annotations: Mapping[str, str] | None, path: str, ctx: AdmissionContext
 ) -> list[FieldError]:
     """A revision's autoscaling annotations (``path`` names the annotations map): its class's scaler's checks,
-    then every plugin's ``pyknative_validate_annotations`` (``AdmissionContext.annotation_checks``), whatever
-    the class (scheduled floors, say)."""
+    the cluster's limits from ``config-autoscaler`` (Knative defaults without a config), then every plugin's
+    ``pyknative_validate_annotations`` (``AdmissionContext.annotation_checks``), whatever the class (scheduled
+    floors, say)."""
     errors = await _validate_class_annotations(annotations, path, ctx)
+    limit, allow_zero = _cluster_limits(ctx)
+    errors += validate_cluster_limits(
+        annotations, path, max_scale_limit=limit, allow_zero_initial_scale=allow_zero
+    )
     if ctx.annotation_checks is not None:
         errors += await ctx.annotation_checks(dict(annotations or {}), path)
     return errors
@@ -174,6 +180,14 @@ async def _validate_class_annotations(
     if inspect.isawaitable(found):
         found = await found
     return list(found or ())
+
+
+def _cluster_limits(ctx: AdmissionContext) -> tuple[int, bool]:
+    """``(max-scale-limit, allow-zero-initial-scale)`` of ``config-autoscaler``; Knative's ``(0, False)`` without it."""
+    autoscaler = getattr(ctx.config, "autoscaler", None)
+    if autoscaler is None:
+        return 0, False
+    return autoscaler.max_scale_limit, autoscaler.allow_zero_initial_scale
 
 
 def _default_class(ctx: AdmissionContext) -> str:

@@ -280,6 +280,9 @@ def _autoscaler() -> dict[str, Key]:
         "max-scale": Key("0", _int32),
         "scale-down-delay": Key("0s", v.parse_duration),
         "max-scale-limit": Key("0", _int32),
+        # A pyknative extension: Knative only has the per-revision annotation autoscaling.knative.dev/activation-scale
+        # (default 1, "Global key: n/a" in its docs); this is the default of that annotation for every revision.
+        "activation-scale": Key("1", _int32),
     }
 
 

@@ -388,8 +388,8 @@ class AutoscalerConfig:
     max_scale: int
     scale_down_delay: float
     max_scale_limit: int
-    # Knative has no cluster-wide key for this; it is the default of the per-revision annotation
-    # autoscaling.knative.dev/activation-scale.
+    #: A pyknative extension (Knative has no cluster-wide key): the default of the per-revision annotation
+    #: ``autoscaling.knative.dev/activation-scale``, the fewest instances a scale-up from zero asks for.
     activation_scale: int = 1
 
     @property
@@ -431,7 +431,7 @@ class AutoscalerConfig:
         }
         i = {
             k: r.get(k, lambda s: v.parse_int(s, bits=32))
-            for k in ("initial-scale", "min-scale", "max-scale", "max-scale-limit")
+            for k in ("initial-scale", "min-scale", "max-scale", "max-scale-limit", "activation-scale")
         }
         b = {k: r.get(k, v.parse_bool) for k in ("enable-scale-to-zero", "allow-zero-initial-scale")}
         if not r.errors:
@@ -458,6 +458,7 @@ class AutoscalerConfig:
                 max_scale=i["max-scale"],
                 scale_down_delay=d["scale-down-delay"],
                 max_scale_limit=i["max-scale-limit"],
+                activation_scale=i["activation-scale"],
             )
         )
 
@@ -514,6 +515,12 @@ def _check_autoscaler(r: SectionReader, f: dict, d: dict, i: dict, b: dict) -> N
         )
     if min_scale < 0 or (max_scale > 0 and min_scale > max_scale):
         r.fail("min-scale", f"{min_scale} must be between 0 and max-scale ({max_scale})")
+    # pyknative's own key (the annotation's rules: 1 means no floor on activation, never above max-scale)
+    activation = i["activation-scale"]
+    if activation < 1:
+        r.fail("activation-scale", f"must be at least 1, got {activation}")
+    elif max_scale > 0 and activation > max_scale:
+        r.fail("activation-scale", f"{activation} must not be greater than max-scale ({max_scale})")
 
 
 # --------------------------------------------------------------------------------------------- deployment

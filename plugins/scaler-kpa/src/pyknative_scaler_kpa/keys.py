@@ -38,7 +38,8 @@ TARGET_BURST_CAPACITY = _keys("target-burst-capacity", "targetBurstCapacity")
 RETENTION = _keys("scale-to-zero-pod-retention-period")
 AGGREGATION_ALGORITHM = _keys("metric-aggregation-algorithm")
 
-#: Knative's ``config-autoscaler`` defaults (and ``activation-scale``, which Knative only takes per revision).
+#: Knative's ``config-autoscaler`` defaults, used when a key is missing or unusable; ``activation-scale`` is
+#: pyknative's extension key (the core's config schema has it, default 1; Knative only has the annotation).
 CONFIG_DEFAULTS: Mapping[str, str] = {
     "container-concurrency-target-default": "100",
     "container-concurrency-target-percentage": "70",

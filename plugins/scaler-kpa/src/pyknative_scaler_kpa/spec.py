@@ -193,6 +193,7 @@ def resolve_spec(
     if delay is None or delay < 0:
         delay = max(0.0, _config(config, "scale-down-delay", parse_duration))
 
+    # the annotation, else config-autoscaler's activation-scale (pyknative's extension key), else 1
     activation = _annotation(annotations, k.ACTIVATION_SCALE, _parse_int)
     if activation is None or activation < 1:
         activation = max(1, _config(config, "activation-scale", _parse_int))

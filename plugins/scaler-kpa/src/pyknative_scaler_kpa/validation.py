@@ -2,7 +2,9 @@
 ``ValidateAnnotations``, pkg/apis/autoscaling/annotation_validation.go).
 
 Pure: every problem comes back as a FieldError on ``<path>[<annotation key>]``; ``[]`` means the annotations
-are fine. Checks that need the cluster config (max-scale-limit, allow-zero-initial-scale) are the core's.
+are fine. The two checks that need ``config-autoscaler`` (a max-scale within ``max-scale-limit``, an
+initial-scale of 0 only with ``allow-zero-initial-scale``) are applied by the core's admission for every class
+(``pyknative.api.annotations.validate_cluster_limits``), after this one.
 """
 
 from __future__ import annotations
