@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import threading
 import time
 import uuid
 from urllib.parse import urlsplit
@@ -263,3 +264,30 @@ def test_get_broker_and_trigger_tables(served: Served):
     lines = served.ok("get", "broker", "tables").splitlines()
     assert lines[0].split() == ["NAME", "URL", "AGE", "READY", "REASON"]
     assert lines[1].split()[1].endswith("/default/tables") and lines[1].split()[3] == "True"
+
+
+def test_a_stopping_platform_delivers_what_its_in_memory_channel_accepted(tmp_path):
+    """SIGTERM while the in-memory channel holds undelivered events: the ingress stops taking events, the channel
+    delivers what it accepted (the subscriber answers again half a second later), then the platform exits."""
+    stalled = Subscriber()
+    served = Served(tmp_path / "data").start()
+    try:
+        apply(served, broker("drain") + trigger("drain-t", "drain", stalled.url("ok/drain")))
+        url = wait_ready(served, "broker", "drain")["status"]["address"]["url"]
+        wait_ready(served, "trigger", "drain-t")
+        stalled.gate.clear()  # the subscriber takes requests but does not answer: events pile up in the channel
+        ids = [f"d{i}" for i in range(300)]
+        for event_id in ids:
+            assert post(url, id=event_id)[0] == 202
+        stopped = threading.Thread(target=served.stop)
+        stopped.start()
+        time.sleep(0.5)
+        assert stopped.is_alive()  # still draining
+        stalled.gate.set()
+        stopped.join(30)
+        assert served.proc.returncode == 0
+        assert stalled.ids("drain") == set(ids)
+    finally:
+        stalled.gate.set()
+        served.stop()
+        stalled.close()
