@@ -267,14 +267,26 @@ def test_get_broker_and_trigger_tables(served: Served):
 
 
 def test_a_stopping_platform_delivers_what_its_in_memory_channel_accepted(tmp_path):
-    """SIGTERM while the in-memory channel holds undelivered events: the ingress stops taking events, the channel
-    delivers what it accepted (the subscriber answers again half a second later), then the platform exits."""
+    """An asynchronous InMemoryChannel (``messaging.knative.dev/async-handler``: 202 once queued) holds undelivered
+    events at SIGTERM: the ingress stops taking events, the channel delivers what it accepted (the subscriber
+    answers again half a second later), then the platform exits."""
     stalled = Subscriber()
     served = Served(tmp_path / "data").start()
     try:
-        apply(served, broker("drain") + trigger("drain-t", "drain", stalled.url("ok/drain")))
-        url = wait_ready(served, "broker", "drain")["status"]["address"]["url"]
-        wait_ready(served, "trigger", "drain-t")
+        apply(served, f"""
+apiVersion: messaging.knative.dev/v1
+kind: InMemoryChannel
+metadata: {{name: drain, annotations: {{messaging.knative.dev/async-handler: "true"}}}}
+---
+apiVersion: messaging.knative.dev/v1
+kind: Subscription
+metadata: {{name: drain-s}}
+spec:
+  channel: {{apiVersion: messaging.knative.dev/v1, kind: InMemoryChannel, name: drain}}
+  subscriber: {{uri: "{stalled.url('ok/drain')}"}}
+""")
+        url = wait_ready(served, "imc", "drain")["status"]["address"]["url"]
+        wait_ready(served, "subscription", "drain-s")
         stalled.gate.clear()  # the subscriber takes requests but does not answer: events pile up in the channel
         ids = [f"d{i}" for i in range(300)]
         for event_id in ids:
@@ -291,3 +303,28 @@ def test_a_stopping_platform_delivers_what_its_in_memory_channel_accepted(tmp_pa
         stalled.gate.set()
         served.stop()
         stalled.close()
+
+
+def test_a_broker_answers_202_once_its_triggers_handled_the_event(served: Served, sub: Subscriber):
+    """Knative's in-memory channel fans out before it answers: the 202 means delivered (or dead-lettered), and a
+    delivery that fails for good is a 5xx the producer can retry."""
+    sub.gate.clear()
+    try:
+        apply(served, broker("sync") + trigger("sync-ok", "sync", sub.url("ok/sync-ok"))
+              + trigger("sync-bad", "sync", sub.url("status/400/sync-bad"), "com.example.Bad"))
+        url = wait_ready(served, "broker", "sync")["status"]["address"]["url"]
+        wait_ready(served, "trigger", "sync-ok")
+        wait_ready(served, "trigger", "sync-bad")
+        answers: list[int] = []
+        producer = threading.Thread(target=lambda: answers.append(post(url, id="sync-1")[0]))
+        producer.start()
+        sub.wait_for("sync-ok", 1)
+        time.sleep(0.3)
+        assert answers == []  # the subscriber has the event but has not answered: neither has the broker
+        sub.gate.set()
+        producer.join(10)
+        assert answers == [202]
+        status, body = post(url, id="sync-2", type="com.example.Bad")  # 400 from the subscriber, no sink
+        assert status == 503 and "could not be delivered" in body
+    finally:
+        sub.gate.set()

@@ -13,8 +13,12 @@ from pyknative.eventing.message import Message
 API_VERSION = "messaging.knative.dev/v1"
 
 
-def channel(name: str = "orders", namespace: str = "default") -> ChannelRef:
-    return ChannelRef(namespace, name, uid=f"uid-{name}", api_version=API_VERSION, kind="InMemoryChannel")
+def channel(name: str = "orders", namespace: str = "default", *, sync: bool = False) -> ChannelRef:
+    """An InMemoryChannel; asynchronous (``messaging.knative.dev/async-handler: "true"``) unless ``sync``, so a
+    test can publish while deliveries are held."""
+    annotations = {} if sync else {"messaging.knative.dev/async-handler": "true"}
+    return ChannelRef(namespace, name, uid=f"uid-{name}", api_version=API_VERSION, kind="InMemoryChannel",
+                      annotations=annotations)
 
 
 def subscription(name: str, *, ordered: bool = False, namespace: str = "default") -> SubscriptionRef:

@@ -319,6 +319,51 @@ async def test_aclose_cancels_workers_without_draining():
     assert handler.calls == ["0"]
 
 
+async def test_sync_publish_returns_once_every_subscription_has_its_final_outcome():
+    backend = make_backend()
+    ch = channel(sync=True)  # Knative's default: no async-handler annotation
+    fast, gated = FakeHandler(), FakeHandler(gate=asyncio.Event())
+    await backend.subscribe(ch, subscription("fast"), fast)
+    await backend.subscribe(ch, subscription("gated"), gated)
+    publishing = asyncio.create_task(backend.publish(ch, event(1)))
+    await until(lambda: fast.finished == ["1"] and gated.in_flight == 1)
+    await settle()
+    assert not publishing.done()  # the producer's answer waits for the slow subscriber
+    gated.gate.set()
+    await asyncio.wait_for(publishing, 1.0)
+    assert gated.finished == ["1"]
+    await backend.aclose()
+
+
+@pytest.mark.parametrize(("outcome", "accepted"), [
+    (Outcome.DELIVERED, True), (Outcome.DEAD_LETTERED, True), (Outcome.DROPPED, False),
+])
+async def test_sync_publish_fails_when_a_subscription_drops_the_event(outcome, accepted):
+    backend = make_backend()
+    ch = channel(sync=True)
+    await backend.subscribe(ch, subscription("ok"), FakeHandler())
+    await backend.subscribe(ch, subscription("s"), FakeHandler(behave=lambda _m, _n: outcome))
+    if accepted:
+        await backend.publish(ch, event(1))
+    else:
+        with pytest.raises(ChannelError, match="could not be delivered to every subscriber"):
+            await backend.publish(ch, event(1))
+    await backend.aclose()
+
+
+async def test_sync_publish_fails_when_the_channel_closes_before_delivery():
+    backend = make_backend()
+    ch = channel(sync=True)
+    await backend.subscribe(ch, subscription("s", ordered=True), FakeHandler(gate=asyncio.Event()))
+    first = asyncio.create_task(backend.publish(ch, event(1)))  # in flight
+    second = asyncio.create_task(backend.publish(ch, event(2)))  # queued behind it
+    await settle()
+    await backend.aclose()
+    for task in (first, second):
+        with pytest.raises(ChannelError, match="stopped before the event was delivered"):
+            await task
+
+
 async def test_drain_delivers_what_was_accepted_before_the_platform_stops():
     backend = make_backend()
     ch = channel()

@@ -68,6 +68,8 @@ class ChannelRef:
     kind: str
     #: the channel kind's own spec as in its manifest (``numPartitions``, ``stream``, ...)
     spec: Mapping[str, Any] = attrs.field(factory=dict)
+    #: the channel object's annotations (``messaging.knative.dev/async-handler``, ...)
+    annotations: Mapping[str, str] = attrs.field(factory=dict)
 
     @property
     def key(self) -> str:

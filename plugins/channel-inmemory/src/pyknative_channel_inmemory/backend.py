@@ -1,10 +1,13 @@
 """The InMemoryChannel backend: fans each published message out to a bounded queue per subscription.
 
-Not durable: a message is "accepted" once it sits in every current subscription's queue in this process's
-memory, and is lost if the process dies. ``publish`` does no I/O and never waits: it checks that every
-subscription's queue has room (all or nothing, so a refused message reached no subscription and the producer's
-retry duplicates nothing), then enqueues. A full queue is backpressure: ChannelError, which the ingress answers
-with 503. Channels and subscriptions are keyed by ``namespace/name``.
+Not durable. ``publish`` checks that every subscription's queue has room (all or nothing, so a refused message
+reached no subscription and the producer's retry duplicates nothing), then enqueues; a full queue is
+backpressure: ChannelError, which the ingress answers with 503. Then, as Knative's IMC by default, it waits until
+every subscription reached a final outcome (delivered or dead-lettered; dropped raises ChannelError), so the
+producer's 202 means the event was handled and a crash loses nothing that was answered 202. With the annotation
+``messaging.knative.dev/async-handler: "true"`` on the channel, ``publish`` returns once the message is queued:
+faster for the producer, but what is queued is lost if the process dies. Channels and subscriptions are keyed by
+``namespace/name``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import ClassVar
 
 import attrs
 
-from pyknative.eventing.channel import ChannelError, ChannelRef, SubscriberHandler, SubscriptionRef
+from pyknative.eventing.channel import ChannelError, ChannelRef, Outcome, SubscriberHandler, SubscriptionRef
 from pyknative.eventing.message import Message
 from pyknative_channel_inmemory.config import MAX_QUEUED, SECTION, IMCConfig
 from pyknative_channel_inmemory.feed import Feed, FeedStats
@@ -23,6 +26,8 @@ from pyknative_channel_inmemory.feed import Feed, FeedStats
 log = logging.getLogger("pyknative_channel_inmemory")
 
 API_VERSION = "messaging.knative.dev/v1"
+#: Knative's IMC annotation: "true" answers the producer once the event is queued, before it is delivered
+ASYNC_HANDLER = "messaging.knative.dev/async-handler"
 KIND = "InMemoryChannel"
 
 
@@ -59,8 +64,18 @@ class InMemoryChannelBackend:
                     f"{feed.label} already holds {feed.max_queued} undelivered events "
                     f"({SECTION}.{MAX_QUEUED}); try again later"
                 )
-        for feed in feeds.values():
-            feed.offer(message)
+        if channel.annotations.get(ASYNC_HANDLER, "").lower() == "true":
+            for feed in feeds.values():
+                feed.offer(message)
+            return
+        # Knative's default: fan out before answering, so the producer's 202 means delivered or dead-lettered.
+        loop = asyncio.get_running_loop()
+        waits = [loop.create_future() for _ in feeds]
+        for feed, done in zip(feeds.values(), waits, strict=True):
+            feed.offer(message, done)
+        for outcome in await asyncio.gather(*waits):
+            if outcome is None or outcome is Outcome.DROPPED:
+                raise ChannelError(f"event {message.id!r} could not be delivered to every subscriber")
 
     async def subscribe(
         self, channel: ChannelRef, subscription: SubscriptionRef, handler: SubscriberHandler

@@ -7,6 +7,9 @@ that bound, and stay until the feed closes; so ``offer`` creates a task only whi
 A handler that raises (the core could not run the delivery), or that breaks its contract by answering a non-final
 outcome, gets the message once more after ``redelivery_delay``; after a second failure the message is dropped
 with an error log, since memory has nowhere to keep it.
+
+A message may come with a future (the channel's synchronous mode): it is resolved with the final outcome
+(None when the delivery failed in the core), or fails with ChannelError when the feed closes first.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import logging
 
 import attrs
 
-from pyknative.eventing.channel import Outcome, SubscriberHandler, SubscriptionRef
+from pyknative.eventing.channel import ChannelError, Outcome, SubscriberHandler, SubscriptionRef
 from pyknative.eventing.message import Message
 
 log = logging.getLogger("pyknative_channel_inmemory")
@@ -46,7 +49,7 @@ class Feed:
     max_queued: int
     max_in_flight: int
     redelivery_delay: float
-    _queue: asyncio.Queue[Message] = attrs.field(init=False)
+    _queue: asyncio.Queue[tuple[Message, asyncio.Future[Outcome | None] | None]] = attrs.field(init=False)
     _workers: set[asyncio.Task[None]] = attrs.field(init=False, factory=set)
     #: workers waiting for (or about to take) the next message
     _idle: set[asyncio.Task[None]] = attrs.field(init=False, factory=set)
@@ -72,9 +75,10 @@ class Feed:
     def queued(self) -> int:
         return self._queue.qsize()
 
-    def offer(self, message: Message) -> None:
-        """Queue ``message`` (the caller checked :meth:`full` first) and start a worker if none will take it."""
-        self._queue.put_nowait(message)
+    def offer(self, message: Message, done: asyncio.Future[Outcome | None] | None = None) -> None:
+        """Queue ``message`` (the caller checked :meth:`full` first) and start a worker if none will take it;
+        ``done`` gets the final outcome."""
+        self._queue.put_nowait((message, done))
         if self._queue.qsize() > len(self._idle) and len(self._workers) < self.limit:
             self._spawn()
 
@@ -112,7 +116,8 @@ class Feed:
         self._idle.clear()
         discarded = self._queue.qsize() + in_flight
         while not self._queue.empty():
-            self._queue.get_nowait()
+            _, done = self._queue.get_nowait()
+            _fail(done, self.label)
         return discarded
 
     def stats(self) -> FeedStats:
@@ -144,19 +149,24 @@ class Feed:
             while len(self._workers) <= self.limit:
                 self._idle.add(me)
                 try:
-                    message = await self._queue.get()
+                    message, done = await self._queue.get()
                 finally:
                     self._idle.discard(me)
                 self._in_flight += 1
                 try:
-                    await self._deliver(message)
+                    outcome = await self._deliver(message)
+                except BaseException:
+                    _fail(done, self.label)
+                    raise
                 finally:
                     self._in_flight -= 1
+                if done is not None and not done.done():
+                    done.set_result(outcome)
         finally:
             self._workers.discard(me)
             self._idle.discard(me)
 
-    async def _deliver(self, message: Message) -> None:
+    async def _deliver(self, message: Message) -> Outcome | None:
         for attempt in range(2):
             if attempt:
                 await asyncio.sleep(self.redelivery_delay)
@@ -174,7 +184,7 @@ class Feed:
                 continue
             if isinstance(outcome, Outcome) and outcome.final:
                 self._count(outcome.value)
-                return
+                return outcome
             log.error(
                 "the handler of %s answered %r for event %s, not a final outcome%s",
                 self.label,
@@ -191,6 +201,12 @@ class Feed:
             message.source,
             self.label,
         )
+        return None
 
     def _count(self, what: str) -> None:
         self._counts[what] = self._counts.get(what, 0) + 1
+
+
+def _fail(done: asyncio.Future[Outcome | None] | None, label: str) -> None:
+    if done is not None and not done.done():
+        done.set_exception(ChannelError(f"{label} stopped before the event was delivered"))

@@ -41,6 +41,7 @@ def channel_ref(obj: Resource) -> ChannelRef:
         api_version=obj.KIND.api_version,
         kind=obj.KIND.kind,
         spec=to_dict(spec) if spec is not None else {},
+        annotations=dict(obj.metadata.annotations or {}),
     )
 
 
