@@ -4,7 +4,7 @@ import pytest
 
 from pyknative.cesql import CESQLError, compile, evaluate
 
-# The TCK's parse_errors.yaml is not among the TCK files this port could read; these follow the grammar (§2).
+# The TCK's one parse_errors case runs in test_tck.py; these follow the grammar (§2) beyond it.
 INVALID = [
     ("", "empty expression"),
     ("   ", "only whitespace"),

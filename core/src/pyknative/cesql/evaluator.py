@@ -1,19 +1,24 @@
 """Compiles a CESQL syntax tree into nested Python closures, once, so evaluating an event is cheap.
 
 Each closure takes ``(event, errors)`` and returns a CESQL value, appending any :class:`CESQLError` to
-``errors`` and carrying on with the zero value, as the spec's "complete evaluation mode" describes. Subtrees
-that do not read the event are evaluated at compile time (their errors, if any, are replayed on every call).
+``errors`` and carrying on, as the spec's "complete evaluation mode" describes. Subtrees that do not read the
+event are evaluated at compile time (their errors, if any, are replayed on every call).
 
 Semantics worth knowing (spec §3.2-§3.7):
 
-* An attribute absent from the event yields a ``missingAttribute`` error, and the operator or function that
-  referenced it yields the zero value of its return type (``false``, ``0`` or ``""``) without casting or
-  computing; a bare attribute that is missing evaluates to ``false``. ``AND`` and ``OR`` with a missing left
-  operand do not evaluate their right one. ``x NOT IN s`` and ``x NOT LIKE p`` are ``NOT (x IN s)`` and
-  ``NOT (x LIKE p)``, so they are ``true`` when ``x`` is missing (with the error).
-* A failed cast appends a ``cast`` error and continues with the target type's zero value (``'5x' + 1`` is 1).
+* Errors propagate as zero values (spec §3.3): when evaluating an operand, or casting it to the type the
+  operator or function takes, reports an error, the operator or function does not compute: it yields the zero
+  value of its return type (``false``, ``0`` or ``""``), the error stays in the list. So ``missing = 2``,
+  ``missing != 2``, ``missing NOT IN (1)`` and ``NOT (1 / 0 = 0)`` are all ``false``, ``'5x' + 1`` is ``0``,
+  and ``true AND (1 != 1 / 0)`` is ``false`` with the ``math`` error. An operator's or function's own failure
+  yields the value the spec defines for it: ``x / 0`` and ``x % 0`` are ``0``, ``ABS(-2147483648)`` is
+  ``2147483647``, ``LEFT('abc', -1)`` is ``'abc'``, each with its error. A bare missing attribute is ``false``.
+* ``AND`` and ``OR`` short-circuit: a ``false`` left operand of ``AND`` (or one that reported an error, which
+  counts as its zero value ``false``) and a ``true`` left operand of ``OR`` leave the right one unevaluated. A
+  chain ``a OR b OR c`` is ``a OR (b OR c)`` (the grammar groups logical operators from the right).
 * ``=``, ``!=`` and ``<>`` cast the left operand to the right operand's type; ``IN`` casts each set element to
-  the left operand's type and compares like ``=``, stopping at the first match.
+  the left operand's type and compares like ``=``, element by element, stopping at the first match (and at the
+  first error). ``x NOT IN s`` and ``x NOT LIKE p`` are ``NOT (x IN s)`` and ``NOT (x LIKE p)``.
 * Integers stay within 32 bits: a result that overflows is clamped to the nearest bound with a ``math`` error
   (as the spec defines for ``ABS(-2147483648)``); ``/`` and ``%`` truncate toward zero and yield 0 with a
   ``math`` error when dividing by zero.
@@ -33,7 +38,16 @@ from pyknative.cesql.errors import MATH, MISSING_ATTRIBUTE, CESQLError
 from pyknative.cesql.functions import Function, resolve
 from pyknative.cesql.like import compile_like
 from pyknative.cesql.parser import parse
-from pyknative.cesql.types import INT_MAX, INT_MIN, cast, from_attribute, to_bool, to_int, zero_value
+from pyknative.cesql.types import (
+    INT_MAX,
+    INT_MIN,
+    cast,
+    from_attribute,
+    to_bool,
+    to_int,
+    to_string,
+    zero_value,
+)
 
 Event = Mapping[str, object]
 Fn = Callable[[Event, list[CESQLError]], object]
@@ -41,15 +55,6 @@ Fn = Callable[[Event, list[CESQLError]], object]
 #: Attributes every valid CloudEvent has: ``EXISTS`` is always true for them (spec §3.4.4).
 REQUIRED_ATTRIBUTES: Final = frozenset({"id", "source", "specversion", "type"})
 
-
-class _Missing:
-    """What an attribute reference yields when the event lacks the attribute."""
-
-    def __repr__(self) -> str:
-        return "<missing>"
-
-
-_MISSING: Final = _Missing()
 _NO_EVENT: Final[Event] = MappingProxyType({})  # the "event" of compile-time evaluation
 
 
@@ -80,7 +85,7 @@ class CompiledExpression:
         """The expression's value for ``event`` and every error met on the way; never raises."""
         errors: list[CESQLError] = []
         value = self._fn(event, errors)
-        return (False if value is _MISSING else value), errors
+        return value, errors
 
     def matches(self, event: Event) -> bool:
         """Filter semantics: ``True`` only if the value is boolean ``true`` and no error occurred.
@@ -117,17 +122,20 @@ def _compile_cached(expression: str) -> CompiledExpression:
 
 @attrs.frozen
 class _Part:
-    """A compiled subtree: its closure, its static type (``None``: depends on the event), whether it is
-    independent of the event, and whether it may yield the missing marker (only attribute references do)."""
+    """A compiled subtree: its closure, its static type (``None``: depends on the event), and whether it is
+    independent of the event."""
 
     fn: Fn
     type: type | None
     constant: bool
-    may_miss: bool = False
 
 
 class _Compiler:
-    """Turns nodes into closures; one method per node kind."""
+    """Turns nodes into closures; one method per node kind.
+
+    Every operator closure notes ``n = len(errors)`` before evaluating its operands: a longer list afterwards
+    means an operand (or a cast of one) failed, and the operator then yields its zero value without computing.
+    """
 
     def compile(self, node: nodes.Node) -> _Part:
         part = getattr(self, "_" + type(node).__name__.lower())(node)
@@ -144,18 +152,19 @@ class _Compiler:
         message = f"the event has no attribute {name!r}"
 
         def attribute(event: Event, errors: list[CESQLError]) -> object:
-            value = event.get(name, _MISSING)
+            value = event.get(name)
             kind = type(value)
             if kind is str or kind is bool:
                 return value
             if kind is int and INT_MIN <= value <= INT_MAX:  # type: ignore[operator]
                 return value
-            if value is _MISSING or value is None:
+            if value is None:
+                # The type of an absent attribute is unknown: the spec says to assume Boolean (§3.2).
                 errors.append(CESQLError(MISSING_ATTRIBUTE, message))
-                return _MISSING
+                return False
             return from_attribute(value)
 
-        return _Part(attribute, None, constant=False, may_miss=True)
+        return _Part(attribute, None, constant=False)
 
     def _exists(self, node: nodes.Exists) -> _Part:
         name = node.name
@@ -167,25 +176,23 @@ class _Compiler:
         operand = self.compile(node.operand)
         child = operand.fn
         if node.op == "NOT":
-            if operand.type is bool and not operand.may_miss:
-                return _Part(lambda event, errors: not child(event, errors), bool, operand.constant)
 
             def not_(event: Event, errors: list[CESQLError]) -> object:
+                n = len(errors)
                 value = child(event, errors)
-                if value is _MISSING:
-                    return False
-                if type(value) is not bool:
+                if type(value) is not bool and len(errors) == n:
                     value = to_bool(value, errors)
-                return not value
+                return False if len(errors) != n else not value
 
             return _Part(not_, bool, operand.constant)
 
         def negate(event: Event, errors: list[CESQLError]) -> object:
+            n = len(errors)
             value = child(event, errors)
-            if value is _MISSING:
-                return 0
-            if type(value) is not int:
+            if type(value) is not int and len(errors) == n:
                 value = to_int(value, errors)
+            if len(errors) != n:
+                return 0
             if value == INT_MIN:
                 errors.append(CESQLError(MATH, f"-({INT_MIN}) overflows a 32-bit integer"))
                 return INT_MAX
@@ -215,11 +222,12 @@ class _Compiler:
         child, matches, negated = operand.fn, compile_like(node.pattern), node.negated
 
         def like(event: Event, errors: list[CESQLError]) -> object:
+            n = len(errors)
             value = child(event, errors)
-            if value is _MISSING:
-                return negated
+            if len(errors) != n:
+                return False
             if type(value) is not str:
-                value = cast(value, str, errors)
+                value = to_string(value)
             return matches(value) is not negated  # type: ignore[arg-type]
 
         return _Part(like, bool, operand.constant)
@@ -232,19 +240,20 @@ class _Compiler:
         lookup = _constant_sets(item_fns) if all(i.constant for i in items) else {}
 
         def in_(event: Event, errors: list[CESQLError]) -> object:
+            n = len(errors)
             value = child(event, errors)
-            if value is _MISSING:
-                return negated
+            if len(errors) != n:
+                return False
             target = type(value)
             members = lookup.get(target)
             if members is not None:
                 return (value in members) is not negated
             for item in item_fns:
                 candidate = item(event, errors)
-                if candidate is _MISSING:
-                    continue
-                if type(candidate) is not target:
+                if type(candidate) is not target and len(errors) == n:
                     candidate = cast(candidate, target, errors)
+                if len(errors) != n:
+                    return False
                 if candidate == value:
                     return not negated
             return negated
@@ -284,12 +293,15 @@ def _fold(part: _Part) -> _Part:
 
 def _equality(left: Fn, right: Fn, *, negated: bool) -> Fn:
     def equality(event: Event, errors: list[CESQLError]) -> object:
+        n = len(errors)
         a, b = left(event, errors), right(event, errors)
-        if a is _MISSING or b is _MISSING:
+        if len(errors) != n:
             return False
         target = type(b)
         if type(a) is not target:
             a = cast(a, target, errors)
+            if len(errors) != n:
+                return False
         return (a == b) is not negated
 
     return equality
@@ -299,13 +311,16 @@ def _integer_operator(
     left: Fn, right: Fn, compute: Callable[[int, int, list[CESQLError]], object], zero: object
 ) -> Fn:
     def operator(event: Event, errors: list[CESQLError]) -> object:
+        n = len(errors)
         a, b = left(event, errors), right(event, errors)
-        if a is _MISSING or b is _MISSING:
+        if len(errors) != n:
             return zero
         if type(a) is not int:
             a = to_int(a, errors)
         if type(b) is not int:
             b = to_int(b, errors)
+        if len(errors) != n:
+            return zero
         return compute(a, b, errors)  # type: ignore[arg-type]
 
     return operator
@@ -363,15 +378,17 @@ _INTEGER_OPERATORS: Final = {
 }
 
 
+def _operand(value: object, errors: list[CESQLError]) -> bool:
+    return value if type(value) is bool else to_bool(value, errors)  # type: ignore[return-value]
+
+
 def _and(fns: tuple[Fn, ...]) -> Fn:
+    # a AND (b AND c): the first operand that is false or fails decides (false), and stops the chain.
     def and_(event: Event, errors: list[CESQLError]) -> object:
+        n = len(errors)
         for fn in fns:
             value = fn(event, errors)
-            if value is _MISSING:
-                return False
-            if type(value) is not bool:
-                value = to_bool(value, errors)
-            if not value:
+            if len(errors) != n or not _operand(value, errors):  # a failed cast yields false too
                 return False
         return True
 
@@ -379,39 +396,31 @@ def _and(fns: tuple[Fn, ...]) -> Fn:
 
 
 def _or(fns: tuple[Fn, ...]) -> Fn:
-    # The chain a OR b OR c is (a OR b) OR c: a missing first operand makes (a OR b) false without evaluating b.
-    count = len(fns)
-
+    # a OR (b OR c): an operand that fails counts as false and makes the chain false, but the operands after it
+    # are still evaluated up to the first true one, which short-circuits the OR it is the left operand of.
     def or_(event: Event, errors: list[CESQLError]) -> object:
-        i = 0
-        while i < count:
-            value = fns[i](event, errors)
-            if value is _MISSING:
-                i += 2 if i == 0 else 1
-                continue
-            if type(value) is not bool:
-                value = to_bool(value, errors)
-            if value:
-                return True
-            i += 1
+        n = len(errors)
+        for fn in fns:
+            m = len(errors)
+            value = fn(event, errors)
+            if len(errors) == m and _operand(value, errors):  # a failed cast yields false
+                return len(errors) == n
         return False
 
     return or_
 
 
 def _xor(fns: tuple[Fn, ...]) -> Fn:
-    first, second, rest = fns[0], fns[1], fns[2:]
-
-    def operand(value: object, errors: list[CESQLError]) -> bool:
-        return value if type(value) is bool else to_bool(value, errors)  # type: ignore[return-value]
-
+    # XOR never short-circuits: every operand is evaluated, and any failure makes the chain false.
     def xor(event: Event, errors: list[CESQLError]) -> object:
-        a, b = first(event, errors), second(event, errors)
-        result = False if a is _MISSING or b is _MISSING else operand(a, errors) is not operand(b, errors)
-        for fn in rest:
+        n = len(errors)
+        result = False
+        for fn in fns:
+            m = len(errors)
             value = fn(event, errors)
-            result = False if value is _MISSING else result is not operand(value, errors)
-        return result
+            if len(errors) == m:
+                result = result is not _operand(value, errors)
+        return False if len(errors) != n else result
 
     return xor
 
@@ -419,7 +428,8 @@ def _xor(fns: tuple[Fn, ...]) -> Fn:
 def _constant_sets(item_fns: tuple[Fn, ...]) -> dict[type, frozenset[object]]:
     """For an ``IN`` list of constants: the members cast to each left-operand type, where no cast fails.
 
-    Empty when evaluating a member reports an error: the general path then reports it as it should.
+    A type is left out when casting some member to it fails, and the whole map is empty when evaluating a
+    member reports an error: the general, member by member, path then reports what it should.
     """
     member_errors: list[CESQLError] = []
     values = [fn(_NO_EVENT, member_errors) for fn in item_fns]
@@ -440,17 +450,14 @@ def _invoke(function: Function, args: list[_Part]) -> Fn:
     zero, impl = zero_value(function.returns), function.impl
 
     def invoke(event: Event, errors: list[CESQLError]) -> object:
-        values = []
-        missing = False
-        for fn, target in zip(arg_fns, targets, strict=True):
-            value = fn(event, errors)
-            if value is _MISSING:
-                missing = True
-                continue
-            if target is not object and type(value) is not target:
-                value = cast(value, target, errors)
-            values.append(value)
-        if missing:
+        n = len(errors)
+        values = [fn(event, errors) for fn in arg_fns]
+        if len(errors) != n:
+            return zero
+        for i, target in enumerate(targets):
+            if target is not object and type(values[i]) is not target:
+                values[i] = cast(values[i], target, errors)
+        if len(errors) != n:
             return zero
         return impl(values, errors)
 

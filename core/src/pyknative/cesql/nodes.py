@@ -54,7 +54,8 @@ class Binary(Node):
 
 @attrs.frozen
 class Logic(Node):
-    """A chain of the same logical operator (``AND``, ``OR`` or ``XOR``), evaluated left to right."""
+    """A chain of the same logical operator (``AND``, ``OR`` or ``XOR``): ``a OR b OR c`` stands for the
+    right-associative ``a OR (b OR c)`` of the spec grammar; operands are evaluated left to right."""
 
     op: str
     operands: tuple[Node, ...]

@@ -20,7 +20,7 @@ from pyknative.cesql.errors import PARSE, CESQLError
 from pyknative.cesql.types import parse_int
 
 #: Deepest nesting of operators accepted. Chains of one logical operator (``a OR b OR c ...``) and ``IN``
-#: lists do not nest, so this bounds only genuinely nested expressions.
+#: lists do not nest, so this bounds only genuinely nested expressions (alternating AND/OR chains nest).
 MAX_DEPTH: Final = 200
 
 _CMP_CANONICAL: Final = {"<>": "!="}
@@ -115,13 +115,16 @@ class _Builder(lark.Transformer):
         return nodes.Binary(symbol, left, right, depth=_depth(left, right))
 
     def logic(self, children: list) -> nodes.Node:
-        left, op, right = children
-        name = op.type  # AND, OR or XOR
-        if isinstance(left, nodes.Logic) and left.op == name:
-            operands = (*left.operands, right)
-        else:
-            operands = (left, right)
-        return nodes.Logic(name, operands, depth=_depth(*operands))
+        """``c0 op1 c1 op2 c2 ...``, grouped from the right as the spec grammar does (``<assoc=right>``):
+        ``a OR b AND c`` is ``a OR (b AND c)``. A run of one operator becomes one flat chain, in linear time."""
+        operands, ops = children[0::2], [token.type for token in children[1::2]]
+        run, run_op = [operands[-1]], ops[-1]  # the current run's operands, rightmost first
+        for i in range(len(ops) - 1, -1, -1):
+            if ops[i] != run_op:
+                inner = _logic(run_op, run)
+                run, run_op = [inner], ops[i]
+            run.append(operands[i])
+        return _logic(run_op, run)
 
     def like_op(self, children: list) -> nodes.Node:
         return nodes.Like(children[0], children[2].value, depth=_depth(children[0]))
@@ -145,6 +148,11 @@ class _Builder(lark.Transformer):
         name, args = children
         args = args or ()
         return nodes.Call(str(name).upper(), args, depth=_depth(*args) if args else 1)
+
+
+def _logic(op: str, reversed_operands: list[nodes.Node]) -> nodes.Node:
+    operands = tuple(reversed(reversed_operands))
+    return nodes.Logic(op, operands, depth=_depth(*operands))
 
 
 def _unquote(token: Token) -> str:
