@@ -20,63 +20,24 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.e2e.scaling import pa_status, start_with_services
+from tests.e2e.scaling import sleepy_service as service
 from tests.e2e.serve import Served
 
 pytestmark = pytest.mark.slow
 
 HOST = "sleepy.default.svc.cluster.local"
-OPS = """\
-config-autoscaler:
-  stable-window: 6s
-  scale-to-zero-grace-period: 1s
-pyknative:
-  autoscaler-tick: 0.5s
-"""
-
-
-def service(name: str, annotations: dict[str, str], env: str = "1") -> str:
-    ann = "".join(f"\n        {k}: {json.dumps(v)}" for k, v in annotations.items())
-    return f"""
-apiVersion: serving.knative.dev/v1
-kind: Service
-metadata: {{name: {name}}}
-spec:
-  template:
-    metadata:
-      annotations:{ann or " {}"}
-    spec:
-      containerConcurrency: 4
-      containers:
-        - image: sleepy
-          command: [python3, app.py]
-          workingDir: examples/sleepy
-          env: [{{name: VERSION, value: "{env}"}}]
-"""
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("autoscaling")
-    (tmp / "ops.yaml").write_text(OPS)
-    s = Served(tmp / "data", config=tmp / "ops.yaml").start()
-    try:
-        s.ok("apply", "-f", "-", input=service("sleepy", {"autoscaling.knative.dev/target": "2"}))
-        s.ok("apply", "-f", "-", input=service("steady", {"autoscaling.knative.dev/min-scale": "2"}))
-        for name in ("sleepy", "steady"):
-            s.ok("wait", "ksvc", name, "--for", "condition=Ready", "--timeout", "60s")
-        yield s
-    finally:
-        s.stop()
+    s = start_with_services(tmp_path_factory.mktemp("autoscaling"), {
+        "sleepy": service("sleepy", {"autoscaling.knative.dev/target": "2"}),
+        "steady": service("steady", {"autoscaling.knative.dev/min-scale": "2"}),
+    })
+    yield s
+    s.stop()
 
 
-def _api(served: Served, path: str) -> dict:
-    with urllib.request.urlopen(served.server + path, timeout=10) as r:
-        return json.loads(r.read())
-
-
-def _pa(served: Served, revision: str) -> dict:
-    pa = _api(served, f"/apis/autoscaling.internal.knative.dev/v1alpha1/namespaces/default/podautoscalers/{revision}")
-    return pa.get("status") or {}
+_pa = pa_status
 
 
 def _wait_scale(served: Served, revision: str, check, timeout: float) -> float:

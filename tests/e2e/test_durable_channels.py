@@ -198,17 +198,18 @@ async def wait_until(condition, what: str, timeout: float = 15.0) -> None:
 
 
 CHANNEL_AND_SUBSCRIPTION = """
-apiVersion: messaging.knative.dev/v1
-kind: Channel
+apiVersion: %(api)s
+kind: %(kind)s
 metadata: {name: %(name)s}
 ---
 apiVersion: messaging.knative.dev/v1
 kind: Subscription
 metadata: {name: %(name)s-s}
 spec:
-  channel: {apiVersion: messaging.knative.dev/v1, kind: Channel, name: %(name)s}
+  channel: {apiVersion: %(api)s, kind: %(kind)s, name: %(name)s}
   subscriber: {uri: '%(uri)s'}
 """
+GENERIC_CHANNEL = {"api": "messaging.knative.dev/v1", "kind": "Channel"}
 
 
 async def test_deleting_subscriptions_and_channels_removes_consumers_topics_and_streams(
@@ -217,7 +218,7 @@ async def test_deleting_subscriptions_and_channels_removes_consumers_topics_and_
     ns = "default"
     # A generic Channel gets its backing channel from default-ch-webhook: the durable kind.
     ch = unique("chan")
-    apply(platform, CHANNEL_AND_SUBSCRIPTION % {"name": ch, "uri": sub.url(f"ok/{ch}")})
+    apply(platform, CHANNEL_AND_SUBSCRIPTION % {**GENERIC_CHANNEL, "name": ch, "uri": sub.url(f"ok/{ch}")})
     address = wait_ready(platform, "channel", ch)["status"]["address"]["url"]
     backing = json.loads(platform.ok("get", kind_resource(durable), ch, "-o", "json"))
     assert backing["apiVersion"] == durable.api_version
@@ -252,20 +253,6 @@ async def _not(check) -> bool:
     return not await check
 
 
-KAFKA_CHANNEL_AND_SUBSCRIPTION = """
-apiVersion: messaging.knative.dev/v1beta1
-kind: KafkaChannel
-metadata: {name: %(name)s}
----
-apiVersion: messaging.knative.dev/v1
-kind: Subscription
-metadata: {name: %(name)s-s}
-spec:
-  channel: {apiVersion: messaging.knative.dev/v1beta1, kind: KafkaChannel, name: %(name)s}
-  subscriber: {uri: '%(uri)s'}
-"""
-
-
 async def test_a_subscription_on_a_kafka_channel_is_delivered_in_order(tmp_path: Path, tansu_broker, sub: Subscriber):
     """Knative's KafkaChannel delivers every subscription in order (one event at a time per partition), however
     long each delivery takes; the subscriber here answers after a random wait."""
@@ -273,7 +260,8 @@ async def test_a_subscription_on_a_kafka_channel_is_delivered_in_order(tmp_path:
     served = start_platform(tmp_path, DurableKind("kafka", api_version, kind, tansu_broker.bootstrap_servers))
     try:
         name = unique("ordered")
-        apply(served, KAFKA_CHANNEL_AND_SUBSCRIPTION % {"name": name, "uri": sub.url(f"jitter/{name}")})
+        apply(served, CHANNEL_AND_SUBSCRIPTION % {"api": api_version, "kind": kind, "name": name,
+                                                    "uri": sub.url(f"jitter/{name}")})
         address = wait_ready(served, "kafkachannel", name)["status"]["address"]["url"]
         wait_ready(served, "subscription", f"{name}-s")
         ids = [f"o{i:03d}" for i in range(300)]

@@ -14,42 +14,19 @@ import json
 import re
 import threading
 import time
-import urllib.request
 
 import pytest
 
+from tests.e2e.scaling import pa_status, sleepy_service, start_with_services, wait_pa
 from tests.e2e.serve import Served
 
 pytestmark = pytest.mark.slow
 
-OPS = """\
-config-autoscaler:
-  stable-window: 6s
-  scale-to-zero-grace-period: 1s
-pyknative:
-  autoscaler-tick: 0.5s
-"""
 KEY = "autoscaling.pyknative.dev/schedules"
 
 
 def service(name: str, schedules: list[dict]) -> str:
-    return f"""
-apiVersion: serving.knative.dev/v1
-kind: Service
-metadata: {{name: {name}}}
-spec:
-  template:
-    metadata:
-      annotations:
-        autoscaling.knative.dev/target: "2"
-        {KEY}: {json.dumps(json.dumps(schedules))}
-    spec:
-      containerConcurrency: 4
-      containers:
-        - image: sleepy
-          command: [python3, app.py]
-          workingDir: examples/sleepy
-"""
+    return sleepy_service(name, {"autoscaling.knative.dev/target": "2", KEY: json.dumps(schedules)})
 
 
 def _closed_an_hour_ago() -> dict:
@@ -60,35 +37,16 @@ def _closed_an_hour_ago() -> dict:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("floor")
-    (tmp / "ops.yaml").write_text(OPS)
-    s = Served(tmp / "data", config=tmp / "ops.yaml").start()
-    try:
-        always_open = {"schedule": "* * * * *", "timezone": "Europe/Paris", "replicas": 2, "duration": "1h"}
-        s.ok("apply", "-f", "-", input=service("warm", [always_open]))
-        s.ok("apply", "-f", "-", input=service("past", [_closed_an_hour_ago()]))
-        for name in ("warm", "past"):
-            s.ok("wait", "ksvc", name, "--for", "condition=Ready", "--timeout", "60s")
-        yield s
-    finally:
-        s.stop()
+    always_open = {"schedule": "* * * * *", "timezone": "Europe/Paris", "replicas": 2, "duration": "1h"}
+    s = start_with_services(tmp_path_factory.mktemp("floor"), {
+        "warm": service("warm", [always_open]),
+        "past": service("past", [_closed_an_hour_ago()]),
+    })
+    yield s
+    s.stop()
 
 
-def _pa(served: Served, revision: str) -> dict:
-    url = f"{served.server}/apis/autoscaling.internal.knative.dev/v1alpha1/namespaces/default/podautoscalers/{revision}"
-    with urllib.request.urlopen(url, timeout=10) as r:
-        return json.loads(r.read()).get("status") or {}
-
-
-def _wait(served: Served, revision: str, check, timeout: float) -> dict:
-    """Poll the PodAutoscaler's status until ``check(status)``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        status = _pa(served, revision)
-        if check(status):
-            return status
-        assert time.monotonic() < deadline, f"{revision}: {status} after {timeout}s"
-        time.sleep(0.1)
+_pa, _wait = pa_status, wait_pa
 
 
 def _scale(status: dict) -> tuple:
