@@ -506,6 +506,10 @@ async def test_channel_template_is_immutable():
     ]
     same = {"metadata": {"name": "c", "namespace": "demo"}, "spec": {"delivery": {"retry": 4}}}
     assert await errors_of(Channel, same, old=old) == []
+    # the same template written out with an empty spec is not a change
+    imc = {"apiVersion": "messaging.knative.dev/v1", "kind": "InMemoryChannel"}
+    with_empty_spec = {"metadata": {"name": "c", "namespace": "demo"}, "spec": {"channelTemplate": {**imc, "spec": {}}}}
+    assert await errors_of(Channel, with_empty_spec, old={**old, "spec": {"channelTemplate": imc}}) == []
 
 
 async def test_channel_template_is_required_and_complete():

@@ -18,7 +18,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+import attrs
+
 from pyknative import cesql
+from pyknative.api._serde import to_dict
 from pyknative.api.duck import (
     BACKOFF_MAX_ANNOTATION,
     BACKOFF_POLICIES,
@@ -470,9 +473,21 @@ def validate_subscription(
 
 
 def _immutable(path: str, old: Any, new: Any) -> list[FieldError]:
-    if old == new:
+    if old == new or _pruned(old) == _pruned(new):
         return []
     return [FieldError(path, f"immutable field changed: was {_show(old)}, now {_show(new)}")]
+
+
+def _pruned(value: Any) -> Any:
+    """The wire form without empty maps and lists, so ``spec: {}`` and no ``spec`` compare equal."""
+    if attrs.has(type(value)):
+        value = to_dict(value)
+    if isinstance(value, dict):
+        kept = {k: _pruned(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in ({}, [], None)}
+    if isinstance(value, list | tuple):
+        return [_pruned(v) for v in value]
+    return value
 
 
 def _show(value: Any) -> str:
