@@ -92,6 +92,17 @@ async def test_a_measuring_scaler_reads_the_ready_instances_and_decides_on_its_m
     assert (pa.status.desired_scale, pa.status.actual_scale) == (2, 2)
 
 
+async def test_a_cpu_request_makes_utilisation_relative_to_it(store):
+    rev = Revision.from_dict({"metadata": {"name": "req-00001", "namespace": "default"},
+                              "spec": {"containers": [{"image": "x", "command": ["app"],
+                                                       "resources": {"requests": {"cpu": "500m"}}}]}})
+    await store.create(rev)
+    await store.create(PodAutoscaler.from_dict({"metadata": {"name": "req-00001", "namespace": "default"}, "spec": {}}))
+    scaler = MeasuringScaler()
+    await reconciler(store, RecordingRuntime(pids=(7,)), scaler).reconcile("default/req-00001")
+    assert dict(scaler.inputs[0].resources) == {"cpu_percent": 10.0, "cpu_request_cores": 0.5}
+
+
 async def test_other_scalers_and_revisions_with_nothing_ready_are_not_measured(store):
     plain = Scaler()
     await reconciler(store, RecordingRuntime(pids=(101,)), plain).reconcile("default/r-00001")

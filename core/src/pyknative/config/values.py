@@ -111,6 +111,27 @@ def check_quantity(text: str) -> str:
     return s
 
 
+_DECIMAL_SUFFIX = {"n": 1e-9, "u": 1e-6, "m": 1e-3, "": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15,
+                   "E": 1e18}
+_BINARY_SUFFIX = ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei")
+
+
+def parse_quantity(text: str) -> float:
+    """The value of a Kubernetes resource quantity (``500m`` → 0.5, ``128Mi``, ``1e3``); ValueError naming the
+    text when it is not one."""
+    s = str(text).strip()
+    if not _QUANTITY.fullmatch(s):
+        raise ValueError(f"invalid quantity {text!r}: expected e.g. 500m, 2, 128Mi or 1e3")
+    number = re.match(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", s)
+    assert number is not None
+    value, suffix = float(number.group()), s[number.end():]
+    if suffix in _DECIMAL_SUFFIX:
+        return value * _DECIMAL_SUFFIX[suffix]
+    if suffix in _BINARY_SUFFIX:
+        return value * 1024 ** _BINARY_SUFFIX.index(suffix)
+    return value * 10 ** int(suffix[1:])
+
+
 def parse_yaml(text: str) -> Any:
     """The document in a YAML-valued setting (``None`` when empty)."""
     try:

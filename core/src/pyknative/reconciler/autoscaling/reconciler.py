@@ -23,6 +23,7 @@ from pyknative.api.autoscaling import (
     PodAutoscalerStatus,
 )
 from pyknative.api.serving import Revision
+from pyknative.config.values import parse_quantity
 from pyknative.errors import BackendNotInstalledError, NotFoundError
 from pyknative.reconciler.autoscaling.floor import apply_floors
 from pyknative.reconciler.autoscaling.metrics import MetricsCollector
@@ -96,7 +97,7 @@ class PodAutoscalerReconciler:
             pending_requests=max(pokes, self.waiting(key)),
             now=time.monotonic(),
             reachable=(pa.spec.reachability if pa.spec else None) != UNREACHABLE,
-            resources=self._measure(key, scaler, inst.pids),
+            resources=self._measure(key, scaler, inst.pids, rev),
             wall=self.clock().timestamp(),
         )
         decision = scaler.decide(inp, self.metrics.state.get(key))
@@ -136,9 +137,18 @@ class PodAutoscalerReconciler:
         await update_status_if_changed(self.store, pa, attrs.evolve(pa, status=new))
         return self.tick
 
-    def _measure(self, key: str, scaler: Any, pids: tuple[int, ...]) -> dict[str, float]:
-        """A measuring scaler's reading of the ready instances (``{}`` for other scalers or with none ready)."""
+    def _measure(self, key: str, scaler: Any, pids: tuple[int, ...], rev: Revision) -> dict[str, float]:
+        """A measuring scaler's reading of the ready instances (``{}`` for other scalers or with none ready), with
+        ``cpu_request_cores`` when the serving container requests CPU (utilisation is then relative to it)."""
         if not isinstance(scaler, MeasuringScaler) or not pids:
             return {}
         resources, self.metrics.measure_state[key] = scaler.measure(pids, self.metrics.measure_state.get(key))
-        return dict(resources)
+        resources = dict(resources)
+        containers = (rev.spec.containers if rev.spec else None) or ()
+        requests = (containers[0].resources.requests if containers and containers[0].resources else None) or {}
+        if requests.get("cpu") is not None:
+            try:
+                resources["cpu_request_cores"] = parse_quantity(str(requests["cpu"]))
+            except ValueError:
+                pass  # admission checks quantities; an unreadable one leaves utilisation per core
+        return resources
