@@ -158,7 +158,10 @@ async def test_responses_are_counted_by_status_class_with_latencies(harness):
     counters = harness.gateway.counters(V1)
     assert counters.responses[2] == 3 and counters.responses[5] == 1 and sum(counters.responses) == 4
     assert sum(counters.latency_counts) == 4
-    assert 0.45 <= counters.latency_sum < 1.5
-    # three ~60 ms answers land in the (0.05, 0.1] bucket, the 300 ms timeout in (0.25, 0.5]
-    assert counters.latency_counts[LATENCY_BUCKETS.index(0.1)] == 3
-    assert counters.latency_counts[LATENCY_BUCKETS.index(0.5)] == 1
+    assert 0.45 <= counters.latency_sum < 3.0
+    # three ~60 ms answers land in buckets above 0.05 s and (with slack for a loaded machine) at most 0.25 s;
+    # the 300 ms timeout above 0.25 s
+    counts = counters.latency_counts
+    assert sum(counts[: LATENCY_BUCKETS.index(0.05) + 1]) == 0
+    assert sum(counts[LATENCY_BUCKETS.index(0.1) : LATENCY_BUCKETS.index(0.25) + 1]) == 3
+    assert sum(counts[LATENCY_BUCKETS.index(0.5) :]) == 1

@@ -17,7 +17,7 @@ from __future__ import annotations
 import attrs
 from nats.js import api
 
-from pyknative.api._serde import from_dict
+from pyknative.api import from_dict
 from pyknative.config import parse_duration
 from pyknative.eventing.channel import ChannelRef, SubscriptionRef
 from pyknative_channel_nats import model as m

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from pyknative.api._serde import extra_field, wire
+from pyknative.api import extra_field, wire
 from pyknative.api.meta import Addressable, KindInfo, Resource
 from pyknative.api.serving import Status
 
