@@ -39,6 +39,8 @@ from pyknative.api.messaging import (
 )
 from pyknative.api.meta import ObjectMeta
 from pyknative.config.eventing import (
+    KNATIVE_BR_DEFAULTS,
+    KNATIVE_CH_DEFAULTS,
     BrokerDefaults,
     ChannelDefaults,
     ChannelTemplate,
@@ -46,36 +48,17 @@ from pyknative.config.eventing import (
     parse_ch_defaults,
 )
 
-# Knative's shipped config-br-defaults and default-ch-webhook, for admission without an operator config.
-_KNATIVE_BR_DEFAULTS = """\
-clusterDefault:
-  brokerClass: MTChannelBasedBroker
-  apiVersion: v1
-  kind: ConfigMap
-  name: config-br-default-channel
-  namespace: knative-eventing
-  delivery:
-    retry: 10
-    backoffPolicy: exponential
-    backoffDelay: PT0.2S
-"""
-_KNATIVE_CH_DEFAULTS = """\
-clusterDefault:
-  apiVersion: messaging.knative.dev/v1
-  kind: InMemoryChannel
-"""
-
 
 def broker_defaults(ctx: AdmissionContext) -> BrokerDefaults:
     """``config-br-defaults`` from the operator config, or Knative's shipped one without a config."""
     view = getattr(ctx.config, "br_defaults", None)
-    return view if isinstance(view, BrokerDefaults) else parse_br_defaults(_KNATIVE_BR_DEFAULTS)
+    return view if isinstance(view, BrokerDefaults) else parse_br_defaults(KNATIVE_BR_DEFAULTS)
 
 
 def channel_defaults(ctx: AdmissionContext) -> ChannelDefaults:
     """``default-ch-webhook`` from the operator config, or Knative's shipped one without a config."""
     view = getattr(ctx.config, "ch_defaults", None)
-    return view if isinstance(view, ChannelDefaults) else parse_ch_defaults(_KNATIVE_CH_DEFAULTS)
+    return view if isinstance(view, ChannelDefaults) else parse_ch_defaults(KNATIVE_CH_DEFAULTS)
 
 
 # ------------------------------------------------------------------------------------------ duck types

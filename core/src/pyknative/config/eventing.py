@@ -29,6 +29,26 @@ _DELIVERY_FIELDS = (
 
 # --------------------------------------------------------------------------------------------- brokers
 
+#: Knative's shipped ``config-br-defaults`` ``default-br-config`` (the default when no operator config says)
+KNATIVE_BR_DEFAULTS = """\
+clusterDefault:
+  brokerClass: MTChannelBasedBroker
+  apiVersion: v1
+  kind: ConfigMap
+  name: config-br-default-channel
+  namespace: knative-eventing
+  delivery:
+    retry: 10
+    backoffPolicy: exponential
+    backoffDelay: PT0.2S
+"""
+#: Knative's shipped ``default-ch-webhook`` ``default-ch-config``
+KNATIVE_CH_DEFAULTS = """\
+clusterDefault:
+  apiVersion: messaging.knative.dev/v1
+  kind: InMemoryChannel
+"""
+
 
 @attrs.frozen
 class BrokerConfig:

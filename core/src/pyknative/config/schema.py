@@ -23,7 +23,13 @@ from typing import Any
 import attrs
 
 from pyknative.config import values as v
-from pyknative.config.eventing import parse_br_defaults, parse_ch_defaults, parse_channel_template
+from pyknative.config.eventing import (
+    KNATIVE_BR_DEFAULTS,
+    KNATIVE_CH_DEFAULTS,
+    parse_br_defaults,
+    parse_ch_defaults,
+    parse_channel_template,
+)
 from pyknative.config.selectors import parse_label_selector
 from pyknative.config.serving import (
     check_domain_template,
@@ -101,11 +107,11 @@ def core_keys() -> dict[str, dict[str, Key]]:
         "config-logging": _logging(),
         "config-observability": _observability(),
         "config-tracing": _tracing(),
-        "config-br-defaults": {"default-br-config": Key(_BR_DEFAULTS, parse_br_defaults, structured=True)},
+        "config-br-defaults": {"default-br-config": Key(KNATIVE_BR_DEFAULTS, parse_br_defaults, structured=True)},
         "config-br-default-channel": {
             "channel-template-spec": Key(_IMC, _check_channel_template, structured=True),
         },
-        "default-ch-webhook": {"default-ch-config": Key(_CH_DEFAULTS, parse_ch_defaults, structured=True)},
+        "default-ch-webhook": {"default-ch-config": Key(KNATIVE_CH_DEFAULTS, parse_ch_defaults, structured=True)},
         "config-ping-defaults": {"data-max-size": Key("-1", v.parse_int)},
         "config-sugar": {
             "namespace-sugar-selector": Key("", _check_label_selector, structured=True),
@@ -455,28 +461,9 @@ def _tracing() -> dict[str, Key]:
     }
 
 
-_BR_DEFAULTS = """\
-clusterDefault:
-  brokerClass: MTChannelBasedBroker
-  apiVersion: v1
-  kind: ConfigMap
-  name: config-br-default-channel
-  namespace: knative-eventing
-  delivery:
-    retry: 10
-    backoffPolicy: exponential
-    backoffDelay: PT0.2S
-"""
-
 _IMC = """\
 apiVersion: messaging.knative.dev/v1
 kind: InMemoryChannel
-"""
-
-_CH_DEFAULTS = """\
-clusterDefault:
-  apiVersion: messaging.knative.dev/v1
-  kind: InMemoryChannel
 """
 
 
