@@ -132,6 +132,18 @@ async def test_every_bad_value_is_reported_at_once():
     assert "expected one of Limits, Interest, Work" in str(exc.value)
 
 
+async def test_delivery_and_subscribers_are_the_cores_channel_duck_types():
+    """What the core's channel reconciler reads (``spec.delivery.deadLetterSink``) and validates, as for every
+    channel kind."""
+    obj = _kinds().from_manifest({**MANIFEST, "spec": {"delivery": {"retry": 1, "deadLetterSink": {"uri": "http://dls"}}}})
+    assert obj.spec.delivery.dead_letter_sink.uri == "http://dls"
+    bad = {**MANIFEST, "spec": {"delivery": {"retry": -1, "backoffPolicy": "random"},
+                                "subscribers": [{"uid": "u1", "subscriberUri": "http://a", "delivery": {"backoffDelay": "2s"}}]}}
+    with pytest.raises(ValidationError) as exc:
+        await _admit(bad)
+    assert _errors(exc) == {"spec.delivery.retry", "spec.delivery.backoffPolicy", "spec.subscribers[0].delivery.backoffDelay"}
+
+
 async def test_by_start_time_needs_a_time_and_accepts_rfc3339():
     doc = {**MANIFEST, "spec": {"consumerConfigTemplate": {"deliverPolicy": "ByStartTime"}}}
     with pytest.raises(ValidationError, match="optStartTime: required when deliverPolicy is ByStartTime"):

@@ -41,7 +41,14 @@ from pyknative.api.eventing import (
     TriggerSpec,
 )
 from pyknative.api.kinds import AdmissionContext
-from pyknative.api.messaging import Channel, ChannelSpec, InMemoryChannel, Subscription, SubscriptionSpec
+from pyknative.api.messaging import (
+    Channel,
+    ChannelableSpec,
+    ChannelSpec,
+    InMemoryChannel,
+    Subscription,
+    SubscriptionSpec,
+)
 from pyknative.api.meta import ObjectMeta
 from pyknative.config.eventing import BrokerDefaults
 from pyknative.errors import FieldError
@@ -429,11 +436,16 @@ def validate_channel(channel: Channel, old: Channel | None, ctx: AdmissionContex
 def validate_in_memory_channel(
     channel: InMemoryChannel, old: InMemoryChannel | None, ctx: AdmissionContext
 ) -> list[FieldError]:
-    ns = channel.namespace
     errors = validate_name(channel.metadata.name)
-    spec = channel.spec
+    return errors + validate_channelable(channel.spec, ctx, channel.namespace)
+
+
+def validate_channelable(spec: ChannelableSpec | None, ctx: AdmissionContext, namespace: str) -> list[FieldError]:
+    """The part of a channel's spec every channel kind shares (``spec.subscribers``, ``spec.delivery``); channel
+    plugins call it for their kinds."""
     if spec is None:
-        return errors
+        return []
+    errors: list[FieldError] = []
     for i, s in enumerate(spec.subscribers or ()):
         if not s.subscriber_uri and not s.reply_uri:
             errors.append(
@@ -441,8 +453,8 @@ def validate_in_memory_channel(
                     f"spec.subscribers[{i}]", "expected at least one of subscriberUri or replyUri, got none"
                 )
             )
-        errors += validate_delivery(s.delivery, f"spec.subscribers[{i}].delivery", ctx, ns)
-    errors += validate_delivery(spec.delivery, "spec.delivery", ctx, ns)
+        errors += validate_delivery(s.delivery, f"spec.subscribers[{i}].delivery", ctx, namespace)
+    errors += validate_delivery(spec.delivery, "spec.delivery", ctx, namespace)
     return errors
 
 

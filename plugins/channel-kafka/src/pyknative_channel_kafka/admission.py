@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from pyknative.api.eventing_validation import validate_channelable
 from pyknative.api.kinds import AdmissionContext, KindRegistration
 from pyknative.api.meta import Resource
 from pyknative.errors import FieldError
@@ -19,13 +20,10 @@ from pyknative.eventing.delivery_policy import parse_iso8601_duration
 from pyknative_channel_kafka.api import (
     DEFAULT_RETENTION_DURATION,
     SUBSCRIBABLE_DUCK_VERSION_ANNOTATION,
-    DeliverySpec,
     KafkaChannel,
     KafkaChannelSpec,
 )
 from pyknative_channel_kafka.config import KafkaConfig
-
-_BACKOFF_POLICIES = ("linear", "exponential")
 
 
 def default_kafka_channel(obj: Resource, ctx: AdmissionContext) -> Resource:
@@ -54,12 +52,7 @@ def validate_kafka_channel(new: Resource, old: Resource | None, ctx: AdmissionCo
         if value is None or value <= 0:
             errors.append(FieldError(f"spec.{field}", f"must be > 0, got {value}"))
     errors.extend(_check_retention(spec.retention_duration))
-    for i, sub in enumerate(spec.subscribers or ()):
-        path = f"spec.subscribers[{i}]"
-        if not sub.subscriber_uri and not sub.reply_uri:
-            errors.append(FieldError(path, "expected at least one of subscriberUri, replyUri; got none"))
-        errors.extend(_check_delivery(sub.delivery, f"{path}.delivery"))
-    errors.extend(_check_delivery(spec.delivery, "spec.delivery"))
+    errors.extend(validate_channelable(spec, ctx, new.namespace))
     if isinstance(old, KafkaChannel):
         errors.extend(_check_immutable(old.spec or KafkaChannelSpec(), spec))
     return errors
@@ -102,21 +95,3 @@ def _check_immutable(old: KafkaChannelSpec, new: KafkaChannelSpec) -> Iterable[F
             yield FieldError(f"spec.{key}", f"field is immutable (was {before!r}, now {after!r})")
 
 
-def _check_delivery(delivery: DeliverySpec | None, path: str) -> Iterable[FieldError]:
-    if delivery is None:
-        return
-    if delivery.retry is not None and delivery.retry < 0:
-        yield FieldError(f"{path}.retry", f"must be >= 0, got {delivery.retry}")
-    if delivery.backoff_policy is not None and delivery.backoff_policy not in _BACKOFF_POLICIES:
-        yield FieldError(f"{path}.backoffPolicy", f"expected linear or exponential, got {delivery.backoff_policy!r}")
-    for attr, key in (("backoff_delay", "backoffDelay"), ("timeout", "timeout"), ("retry_after_max", "retryAfterMax")):
-        value = getattr(delivery, attr)
-        if value is None:
-            continue
-        try:
-            parse_iso8601_duration(value)
-        except ValueError as e:
-            yield FieldError(f"{path}.{key}", str(e))
-    sink = delivery.dead_letter_sink
-    if sink is not None and sink.ref is None and not sink.uri:
-        yield FieldError(f"{path}.deadLetterSink", "expected at least one of ref, uri; got none")

@@ -12,12 +12,13 @@ change once set (JetStream cannot rename a stream or move its storage).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 import attrs
 
+from pyknative.api.eventing_validation import validate_channelable
 from pyknative.api.kinds import AdmissionContext
 from pyknative.config import parse_duration
 from pyknative.errors import FieldError
@@ -48,6 +49,7 @@ def validate_channel(
             FieldError(f"metadata.annotations.{SCOPE_ANNOTATION}", f"invalid value {scope!r}: expected either 'cluster' or 'namespace'")
         )
     spec = new.spec or m.NatsJetStreamChannelSpec()
+    errors.extend(validate_channelable(spec, ctx, new.namespace))
     errors.extend(e.under("spec") for e in validate_spec(spec))
     if old is not None:
         errors.extend(e.under("spec") for e in _immutable(spec, old.spec or m.NatsJetStreamChannelSpec()))
@@ -55,10 +57,9 @@ def validate_channel(
 
 
 def validate_spec(spec: m.NatsJetStreamChannelSpec) -> list[FieldError]:
+    """The stream and consumer settings (``subscribers`` and ``delivery`` are the core's
+    :func:`~pyknative.api.eventing_validation.validate_channelable`)."""
     errors: list[FieldError] = []
-    for i, sub in enumerate(spec.subscribers or ()):
-        if not isinstance(sub, Mapping) or not (sub.get("subscriberUri") or sub.get("replyUri")):
-            errors.append(FieldError(f"subscribers[{i}]", "expected at least one of subscriberUri or replyUri, got none"))
     stream = spec.stream or m.Stream()
     if stream.override_name is not None:
         errors.extend(_name("stream.overrideName", stream.override_name))

@@ -1,7 +1,6 @@
 """``NatsJetStreamChannel`` (``messaging.knative.dev/v1alpha1``): the model, field for field as eventing-natss has it.
 
-The spec is Knative's ChannelableSpec (``subscribers``, ``delivery``, kept as plain mappings: the core's channel
-machinery owns their shape) plus ``stream`` ({``overrideName``, ``config``}) and ``consumerConfigTemplate``,
+The spec is the core's ChannelableSpec (``subscribers``, ``delivery``) plus ``stream`` ({``overrideName``, ``config``}) and ``consumerConfigTemplate``,
 both from knative-extensions/eventing-natss ``pkg/apis/messaging/v1alpha1``. Durations (``maxAge``,
 ``duplicateWindow``, ``ackWait``) are Go durations as ``metav1.Duration`` writes them (``"1h0m0s"``). Unknown keys
 survive a round trip, as with every pyknative model. ``deploymentSpecTemplate`` (the dispatcher Deployment's
@@ -16,8 +15,8 @@ from typing import Any, ClassVar
 import attrs
 
 from pyknative.api import extra_field, wire
-from pyknative.api.meta import Addressable, KindInfo, Resource
-from pyknative.api.serving import Status
+from pyknative.api.messaging import ChannelableSpec, ChannelableStatus
+from pyknative.api.meta import KindInfo, Resource
 
 GROUP = "messaging.knative.dev"
 VERSION = "v1alpha1"
@@ -103,25 +102,16 @@ class ConsumerConfigTemplate:
 
 
 @attrs.frozen
-class NatsJetStreamChannelSpec:
-    #: ChannelableSpec.subscribers (SubscriberSpec objects, filled from Subscriptions)
-    subscribers: tuple[Any, ...] | None = wire()
-    #: ChannelableSpec.delivery (a DeliverySpec)
-    delivery: Mapping[str, Any] | None = wire()
+class NatsJetStreamChannelSpec(ChannelableSpec):
+    """Knative's ChannelableSpec (``subscribers``, ``delivery``) plus the stream and consumer settings."""
+
     stream: Stream | None = wire()
     consumer_config_template: ConsumerConfigTemplate | None = wire()
     deployment_spec_template: Mapping[str, Any] | None = wire()
-    extra: Mapping[str, Any] = extra_field()
 
 
-@attrs.frozen
-class NatsJetStreamChannelStatus(Status):
-    """ChannelableStatus: the duck Status plus address, subscribers' readiness and the dead-letter sink."""
-
-    address: Addressable | None = wire()
-    addresses: tuple[Addressable, ...] | None = wire()
-    subscribers: tuple[Any, ...] | None = wire()
-    dead_letter_sink_uri: str | None = wire()
+#: the channel's status is Knative's ChannelableStatus
+NatsJetStreamChannelStatus = ChannelableStatus
 
 
 @attrs.frozen
