@@ -12,13 +12,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from pyknative.api.annotations import MAX_SCALE_KEYS, first_present, knative_keys
 from pyknative.config.values import parse_duration
 
-_PREFIX = "autoscaling.knative.dev/"
-TBC_KEYS = (_PREFIX + "target-burst-capacity", _PREFIX + "targetBurstCapacity")
-WINDOW_KEYS = (_PREFIX + "window",)
-PANIC_PERCENT_KEYS = (_PREFIX + "panic-window-percentage", _PREFIX + "panicWindowPercentage")
-MAX_SCALE_KEYS = (_PREFIX + "max-scale", _PREFIX + "maxScale")
+TBC_KEYS = knative_keys("target-burst-capacity", "targetBurstCapacity")
+WINDOW_KEYS = knative_keys("window")
+PANIC_PERCENT_KEYS = knative_keys("panic-window-percentage", "panicWindowPercentage")
 
 DEFAULT_TBC = 211.0
 DEFAULT_STABLE_WINDOW = 60.0
@@ -62,8 +61,9 @@ def max_scale(annotations: Mapping[str, str] | None, config: Mapping[str, str]) 
 
 
 def _annotation_values(annotations: Mapping[str, str] | None, keys: tuple[str, ...]) -> list[str]:
-    ann = annotations or {}
-    return [ann[k] for k in keys if k in ann][:1]
+    """The value of the first of ``keys`` present, as a list of zero or one."""
+    found = first_present(annotations or {}, keys)
+    return [found[1]] if found is not None else []
 
 
 def _number(raw: object) -> float | None:
