@@ -22,7 +22,7 @@ from pyknative.errors import NotFoundError
 from pyknative.eventing.channel import ChannelRef
 from pyknative.reconciler.children import NotOwnedError, reconcile_child, update_status_if_changed
 from pyknative.reconciler.eventing.channels import channel_ref, make_backing_channel
-from pyknative.reconciler.eventing.resolver import UnresolvableError, resolve
+from pyknative.reconciler.eventing.resolver import resolve_dead_letter_sink
 from pyknative.reconciler.events import EventRecorder
 from pyknative.store import Store
 from pyknative.timeutil import rfc3339
@@ -100,15 +100,8 @@ class BrokerReconciler:
 
         delivery = broker.spec.delivery
         dls = delivery.dead_letter_sink if delivery is not None else None
-        if dls is None:
-            conditions = CONDITIONS.mark(conditions, "DeadLetterSinkResolved", "True", now, "DeadLetterSinkNotConfigured", "No dead letter sink is configured.")
-            changes["dead_letter_sink_uri"] = None
-        else:
-            try:
-                changes["dead_letter_sink_uri"] = await resolve(dls, namespace, self.store, self.kinds)
-                conditions = CONDITIONS.mark_true(conditions, "DeadLetterSinkResolved", now)
-            except UnresolvableError as e:
-                conditions = CONDITIONS.mark_false(conditions, "DeadLetterSinkResolved", now, "Unable to get the dead letter sink's URI", str(e))
+        uri, conditions, _ = await resolve_dead_letter_sink(dls, namespace, self.store, self.kinds, CONDITIONS, conditions, now)
+        changes["dead_letter_sink_uri"] = uri
         return await self._write(broker, status, conditions, changes)
 
     async def _write(self, broker, status, conditions, changes) -> None:

@@ -22,14 +22,13 @@ from pyknative.api.meta import Addressable, Resource
 from pyknative.errors import BackendNotInstalledError, NotFoundError
 from pyknative.eventing.channel import ChannelBackend, ChannelRef
 from pyknative.reconciler.children import NotOwnedError, reconcile_child, update_status_if_changed
-from pyknative.reconciler.eventing.resolver import UnresolvableError, resolve
+from pyknative.reconciler.eventing.resolver import DLS_NOT_CONFIGURED, resolve_dead_letter_sink
 from pyknative.reconciler.events import EventRecorder
 from pyknative.store import Store
 from pyknative.timeutil import rfc3339
 
 CHANNEL_CONDITIONS = cond.ConditionSet("Ready", ("Addressable", "DispatcherReady", "DeadLetterSinkResolved"))
 GENERIC_CONDITIONS = cond.ConditionSet("Ready", ("BackingChannelReady", "Addressable", "DeadLetterSinkResolved"))
-_NOT_CONFIGURED = ("DeadLetterSinkNotConfigured", "No dead letter sink is configured.")
 
 
 def channel_ref(obj: Resource) -> ChannelRef:
@@ -83,15 +82,9 @@ class ChannelableReconciler:
             conditions = CHANNEL_CONDITIONS.mark_true(conditions, "Addressable", now)
         delivery = getattr(ch.spec, "delivery", None)
         dls = delivery.dead_letter_sink if delivery is not None else None
-        changes["dead_letter_sink_uri"] = None
-        if dls is None:
-            conditions = CHANNEL_CONDITIONS.mark(conditions, "DeadLetterSinkResolved", "True", now, *_NOT_CONFIGURED)
-        else:
-            try:
-                changes["dead_letter_sink_uri"] = await resolve(dls, namespace, self.store, self.kinds)
-                conditions = CHANNEL_CONDITIONS.mark_true(conditions, "DeadLetterSinkResolved", now)
-            except UnresolvableError as e:
-                conditions = CHANNEL_CONDITIONS.mark_false(conditions, "DeadLetterSinkResolved", now, "Unable to get the dead letter sink's URI", str(e))
+        changes["dead_letter_sink_uri"], conditions, _ = await resolve_dead_letter_sink(
+            dls, namespace, self.store, self.kinds, CHANNEL_CONDITIONS, conditions, now
+        )
         new = attrs.evolve(status, conditions=conditions, observed_generation=ch.metadata.generation, **changes)
         await update_status_if_changed(self.store, ch, attrs.evolve(ch, status=new))
         return None
@@ -162,7 +155,7 @@ class ChannelReconciler:
             changes["dead_letter_sink_uri"] = bstatus.dead_letter_sink_uri
             dls = cond.get(bstatus.conditions, "DeadLetterSinkResolved")
             if ch.spec.delivery is None or ch.spec.delivery.dead_letter_sink is None:
-                conditions = GENERIC_CONDITIONS.mark(conditions, "DeadLetterSinkResolved", "True", now, *_NOT_CONFIGURED)
+                conditions = GENERIC_CONDITIONS.mark(conditions, "DeadLetterSinkResolved", "True", now, *DLS_NOT_CONFIGURED)
             elif bstatus.dead_letter_sink_uri:
                 conditions = GENERIC_CONDITIONS.mark_true(conditions, "DeadLetterSinkResolved", now)
             else:

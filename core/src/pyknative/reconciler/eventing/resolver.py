@@ -8,11 +8,16 @@ alone (admission refuses one next to a ``ref``). An unresolvable destination is 
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urljoin
 
+from pyknative.api.conditions import ConditionSet
 from pyknative.api.kinds import Kinds
 from pyknative.errors import NotFoundError, PermanentError
 from pyknative.store import Store
+
+#: reason and message of ``DeadLetterSinkResolved`` (True) when no dead-letter sink is set
+DLS_NOT_CONFIGURED = ("DeadLetterSinkNotConfigured", "No dead letter sink is configured.")
 
 
 class UnresolvableError(PermanentError):
@@ -50,3 +55,19 @@ async def resolve(dest, namespace: str, store: Store, kinds: Kinds) -> str:
     if uri:
         return urljoin(url, uri)  # RFC 3986 reference resolution, as Go's url.ResolveReference
     return url
+
+
+async def resolve_dead_letter_sink(
+    dls, namespace: str, store: Store, kinds: Kinds, condset: ConditionSet, conditions: Any, now: str
+) -> tuple[str | None, Any, bool]:
+    """``(uri, conditions, resolved)`` for a DeliverySpec's ``deadLetterSink`` (None: not configured), with the
+    ``DeadLetterSinkResolved`` condition marked as Knative marks it on Brokers, Triggers and channels."""
+    if dls is None:
+        conditions = condset.mark(conditions, "DeadLetterSinkResolved", "True", now, *DLS_NOT_CONFIGURED)
+        return None, conditions, True
+    try:
+        uri = await resolve(dls, namespace, store, kinds)
+    except UnresolvableError as e:
+        conditions = condset.mark_false(conditions, "DeadLetterSinkResolved", now, "Unable to get the dead letter sink's URI", str(e))
+        return None, conditions, False
+    return uri, condset.mark_true(conditions, "DeadLetterSinkResolved", now), True

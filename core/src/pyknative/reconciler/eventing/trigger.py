@@ -21,7 +21,7 @@ from pyknative.api.kinds import Kinds
 from pyknative.errors import BackendNotInstalledError, NotFoundError
 from pyknative.eventing.channel import ChannelRef, SubscriptionRef
 from pyknative.reconciler.children import update_status_if_changed
-from pyknative.reconciler.eventing.resolver import UnresolvableError, resolve
+from pyknative.reconciler.eventing.resolver import UnresolvableError, resolve, resolve_dead_letter_sink
 from pyknative.reconciler.eventing.subscriptions import Subscriptions
 from pyknative.store import Store
 from pyknative.timeutil import rfc3339
@@ -87,27 +87,18 @@ class TriggerReconciler:
             changes["subscriber_uri"] = None
 
         delivery = spec.delivery if spec.delivery is not None else (broker.spec.delivery if broker is not None else None)
-        dls_uri = None
         dls = spec.delivery.dead_letter_sink if spec.delivery is not None else None
         broker_dls = broker.spec.delivery.dead_letter_sink if broker is not None and broker.spec.delivery else None
-        dls_ok = True
-        if dls is not None:
-            try:
-                dls_uri = await resolve(dls, namespace, self.store, self.kinds)
-                conditions = CONDITIONS.mark_true(conditions, "DeadLetterSinkResolved", now)
-            except UnresolvableError as e:
-                dls_ok = False
-                conditions = CONDITIONS.mark_false(conditions, "DeadLetterSinkResolved", now, "Unable to get the dead letter sink's URI", str(e))
-        elif broker_dls is not None:
+        if broker_dls is not None and dls is None:
             # Knative's fallback: no dead-letter sink on the Trigger (even with its own delivery) -> the Broker's.
             dls_uri = broker.status.dead_letter_sink_uri
-            if dls_uri:
+            dls_ok = bool(dls_uri)
+            if dls_ok:
                 conditions = CONDITIONS.mark_true(conditions, "DeadLetterSinkResolved", now)
             else:
-                dls_ok = False
                 conditions = CONDITIONS.mark_unknown(conditions, "DeadLetterSinkResolved", now, "BrokerDeadLetterSinkNotResolved", f"the dead letter sink of Broker {broker_name!r} is not resolved yet")
         else:
-            conditions = CONDITIONS.mark(conditions, "DeadLetterSinkResolved", "True", now, "DeadLetterSinkNotConfigured", "No dead letter sink is configured.")
+            dls_uri, conditions, dls_ok = await resolve_dead_letter_sink(dls, namespace, self.store, self.kinds, CONDITIONS, conditions, now)
         changes["dead_letter_sink_uri"] = dls_uri
 
         if channel is not None and broker is not None and subscriber_uri is not None and dls_ok:
