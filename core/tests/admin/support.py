@@ -18,6 +18,7 @@ import attrs
 from aiohttp import web
 
 from pyknative.admin import make_api_app, start_api_server
+from pyknative.api import columns as c
 from pyknative.api._serde import extra_field, wire
 from pyknative.api.kinds import AdmissionContext, KindRegistration, Kinds
 from pyknative.api.meta import Condition, KindInfo, Resource
@@ -156,10 +157,12 @@ async def _validate_widget(obj: Resource, old: Resource | None, ctx: AdmissionCo
 def make_kinds() -> Kinds:
     return Kinds(
         [
-            KindRegistration(Service, default=_default_service, validate=_validate_service, addressable=True),
-            KindRegistration(Revision),
-            KindRegistration(Route, addressable=True),
-            KindRegistration(Configuration),
+            KindRegistration(
+                Service, default=_default_service, validate=_validate_service, addressable=True, columns=c.SERVICE
+            ),
+            KindRegistration(Revision, columns=c.REVISION),
+            KindRegistration(Route, addressable=True, columns=c.ROUTE),
+            KindRegistration(Configuration, columns=c.CONFIGURATION),
             KindRegistration(Widget, validate=_validate_widget),
             KindRegistration(Gadget),
         ]

@@ -23,6 +23,9 @@ async def test_healthz_and_discovery(api):
     async with session.get(base + "/apis") as r:
         resources = (await r.json())["resources"]
     ksvc = next(x for x in resources if x["kind"] == "Service")
+    columns = ksvc.pop("additionalPrinterColumns")
+    assert [c["name"] for c in columns] == ["URL", "LATEST", "AGE", "CONDITIONS", "READY", "REASON"]
+    assert columns[-2] == {"name": "READY", "type": "string", "jsonPath": ".status.conditions[?(@.type=='Ready')].status"}
     assert ksvc == {
         "group": "serving.knative.dev",
         "version": "v1",
@@ -31,8 +34,12 @@ async def test_healthz_and_discovery(api):
         "singular": "service",
         "shortNames": ["ksvc", "kservice"],
         "namespaced": True,
+        "categories": [],
+        "printName": True,
     }
-    assert next(x for x in resources if x["kind"] == "Gadget")["namespaced"] is False
+    gadget = next(x for x in resources if x["kind"] == "Gadget")
+    assert gadget["namespaced"] is False
+    assert [c["name"] for c in gadget["additionalPrinterColumns"]] == ["READY", "REASON", "AGE"]
 
 
 async def test_create_get_update_delete(api):

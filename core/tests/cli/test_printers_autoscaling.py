@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime
 
+from pyknative.api import columns
 from pyknative.cli import printers
+
+PA = [c.to_dict() for c in columns.POD_AUTOSCALER]
+EVENT = [c.to_dict() for c in columns.EVENT]
 
 NOW = datetime.datetime(2026, 1, 1, 12, 0, 0, tzinfo=datetime.UTC)
 
@@ -29,8 +33,7 @@ def _pa(name: str, desired: int, actual: int, mode: str, ready: str) -> dict:
 def test_podautoscaler_table_shows_desired_actual_metric_mode_ready():
     out = printers.table(
         [_pa("hello-00001", 3, 2, "panic", "True"), _pa("hello-00002", 0, 0, "stable", "False")],
-        "autoscaling.internal.knative.dev",
-        "PodAutoscaler",
+        PA,
         ctx=printers.PrintContext(now=NOW),
     )
     assert [line.split() for line in out.splitlines()] == [
@@ -38,8 +41,8 @@ def test_podautoscaler_table_shows_desired_actual_metric_mode_ready():
         ["hello-00001", "3", "2", "concurrency", "panic", "True"],
         ["hello-00002", "0", "0", "concurrency", "stable", "False"],
     ]
-    wide = printers.table([_pa("hello-00001", 3, 2, "panic", "True")], "autoscaling.internal.knative.dev",
-                          "PodAutoscaler", wide=True, ctx=printers.PrintContext(now=NOW))
+    wide = printers.table([_pa("hello-00001", 3, 2, "panic", "True")], PA, wide=True,
+                          ctx=printers.PrintContext(now=NOW))
     header, row = (line.split() for line in wide.splitlines())
     assert header == ["NAME", "DESIRED", "ACTUAL", "METRIC", "OBSERVED", "TARGET", "MODE", "AGE", "READY", "REASON"]
     assert row[4:8] == ["12.50", "70.00", "panic", "60m"]
@@ -59,8 +62,8 @@ def test_events_table_lists_oldest_first_with_the_object_they_are_about():
     out = printers.table(
         [event("Later", "2026-01-01T11:59:50Z", "desired scale 1 -> 0"),
          event("ScaleTargetChanged", "2026-01-01T11:58:00Z", "desired scale 0 -> 1: 1 request waiting")],
-        "",
-        "Event",
+        EVENT,
+        print_name=False,
         ctx=printers.PrintContext(now=NOW),
     )
     lines = out.splitlines()

@@ -27,6 +27,9 @@ async def discovery(request: web.Request) -> web.Response:
                 "singular": info.singular,
                 "shortNames": list(info.short_names),
                 "namespaced": info.namespaced,
+                "categories": list(reg.categories),
+                "additionalPrinterColumns": [c.to_dict() for c in reg.printer_columns],
+                "printName": reg.print_name,
             }
         )
     resources.sort(key=lambda r: (r["group"], r["kind"]))

@@ -3,6 +3,7 @@ defaulting and validation (wired into the core's ``kinds`` plugin by :mod:`pykna
 
 from __future__ import annotations
 
+from pyknative.api import columns as c
 from pyknative.api import eventing_defaults as d
 from pyknative.api import eventing_validation as v
 from pyknative.api.eventing import Broker, Trigger
@@ -12,11 +13,15 @@ from pyknative.api.messaging import Channel, InMemoryChannel, Subscription
 
 def registrations() -> list[KindRegistration]:
     return [
-        KindRegistration(Broker, d.default_broker, v.validate_broker, addressable=True),
-        KindRegistration(Trigger, d.default_trigger, v.validate_trigger),
-        KindRegistration(Channel, d.default_channel, v.validate_channel, addressable=True),
+        KindRegistration(Broker, d.default_broker, v.validate_broker, addressable=True, columns=c.ADDRESSABLE),
+        KindRegistration(Trigger, d.default_trigger, v.validate_trigger, columns=c.TRIGGER),
+        KindRegistration(Channel, d.default_channel, v.validate_channel, addressable=True, columns=c.ADDRESSABLE),
         KindRegistration(
-            InMemoryChannel, d.default_in_memory_channel, v.validate_in_memory_channel, addressable=True
+            InMemoryChannel,
+            d.default_in_memory_channel,
+            v.validate_in_memory_channel,
+            addressable=True,
+            columns=c.ADDRESSABLE,
         ),
-        KindRegistration(Subscription, d.default_subscription, v.validate_subscription),
+        KindRegistration(Subscription, d.default_subscription, v.validate_subscription, columns=c.SUBSCRIPTION),
     ]

@@ -39,6 +39,53 @@ Validator = Callable[[Resource, "Resource | None", AdmissionContext], "Iterable[
 
 
 @attrs.frozen
+class PrinterColumn:
+    """One column of ``pyknative get``, as a CRD's ``additionalPrinterColumns`` entry.
+
+    ``json_path`` is the subset of JSONPath kubectl uses there: ``.a.b``, ``['key.with.dots']``, ``[0]`` and a
+    filter ``[?(@.type=='Ready')]``. ``type`` is Kubernetes' (``string``, ``integer``, ``number``, ``boolean``,
+    ``date``: printed as an age); ``priority`` above 0 shows only with ``-o wide``. ``compute`` names one of the
+    CLI's few computed cells instead of a path (``traffic``: a revision's share from its routes;
+    ``conditions``: ``3 OK / 4``; ``last-seen`` and ``involved-object``: an Event's, as kubectl prints them).
+    """
+
+    name: str
+    json_path: str = ""
+    type: str = "string"
+    priority: int = 0
+    description: str = ""
+    compute: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "type": self.type, "jsonPath": self.json_path}
+        if self.priority:
+            out["priority"] = self.priority
+        if self.description:
+            out["description"] = self.description
+        if self.compute:
+            out["compute"] = self.compute
+        return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> PrinterColumn:
+        return cls(
+            name=str(d.get("name") or ""),
+            json_path=str(d.get("jsonPath") or ""),
+            type=str(d.get("type") or "string"),
+            priority=int(d.get("priority") or 0),
+            description=str(d.get("description") or ""),
+            compute=d.get("compute") or None,
+        )
+
+
+READY_COLUMN = PrinterColumn("READY", ".status.conditions[?(@.type=='Ready')].status")
+REASON_COLUMN = PrinterColumn("REASON", ".status.conditions[?(@.type=='Ready')].reason")
+AGE_COLUMN = PrinterColumn("AGE", ".metadata.creationTimestamp", type="date")
+#: what ``get`` prints for a kind that declares no columns (NAME always comes first)
+DEFAULT_COLUMNS = (READY_COLUMN, REASON_COLUMN, AGE_COLUMN)
+
+
+@attrs.frozen
 class KindRegistration:
     """One kind: its model class, and optional defaulting and validation (``validate(new, old, ctx)``)."""
 
@@ -47,6 +94,16 @@ class KindRegistration:
     validate: Validator | None = None
     #: whether an object of this kind can be a Destination ``ref`` (has ``status.address.url``)
     addressable: bool = False
+    #: ``get``'s columns after NAME (a CRD's ``additionalPrinterColumns``); :data:`DEFAULT_COLUMNS` when empty
+    columns: tuple[PrinterColumn, ...] = ()
+    #: groupings a user may ``get`` at once (``pyknative get sources``, ``get all``), as a CRD's ``categories``
+    categories: tuple[str, ...] = ()
+    #: whether ``get`` prints NAME first (kubectl's Events have no NAME column)
+    print_name: bool = True
+
+    @property
+    def printer_columns(self) -> tuple[PrinterColumn, ...]:
+        return self.columns or DEFAULT_COLUMNS
 
 
 class Kinds:

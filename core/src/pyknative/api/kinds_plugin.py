@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pyknative.api import columns as c
 from pyknative.api import eventing_kinds
 from pyknative.api import serving_defaults as d
 from pyknative.api import serving_validation as v
@@ -15,14 +16,14 @@ from pyknative.hookspecs import hookimpl
 
 def registrations() -> list[KindRegistration]:
     return [
-        KindRegistration(Service, d.default_service, v.validate_service, addressable=True),
-        KindRegistration(Configuration, d.default_configuration, v.validate_configuration),
-        KindRegistration(Revision, d.default_revision, v.validate_revision),
-        KindRegistration(Route, d.default_route, v.validate_route, addressable=True),
+        KindRegistration(Service, d.default_service, v.validate_service, addressable=True, columns=c.SERVICE),
+        KindRegistration(Configuration, d.default_configuration, v.validate_configuration, columns=c.CONFIGURATION),
+        KindRegistration(Revision, d.default_revision, v.validate_revision, columns=c.REVISION),
+        KindRegistration(Route, d.default_route, v.validate_route, addressable=True, columns=c.ROUTE),
         KindRegistration(Ingress),
-        KindRegistration(PodAutoscaler),
+        KindRegistration(PodAutoscaler, columns=c.POD_AUTOSCALER),
         *eventing_kinds.registrations(),
-        KindRegistration(Event),
+        KindRegistration(Event, columns=c.EVENT, print_name=False),
     ]
 
 

@@ -19,6 +19,10 @@ class ResourceType:
     plural: str
     short_names: tuple[str, ...] = ()
     namespaced: bool = True
+    categories: tuple[str, ...] = ()
+    #: the kind's ``additionalPrinterColumns`` as the server declares them (after NAME)
+    columns: tuple[Mapping[str, Any], ...] = ()
+    print_name: bool = True
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> ResourceType:
@@ -29,6 +33,9 @@ class ResourceType:
             plural=str(d["plural"]),
             short_names=tuple(d.get("shortNames") or ()),
             namespaced=bool(d.get("namespaced", True)),
+            categories=tuple(str(c) for c in d.get("categories") or ()),
+            columns=tuple(c for c in d.get("additionalPrinterColumns") or () if isinstance(c, Mapping)),
+            print_name=bool(d.get("printName", True)),
         )
 
     @property

@@ -1,7 +1,8 @@
 """Output formats for ``get``: kn/kubectl-style tables (one column set per kind), YAML, JSON and names.
 
-Columns are declared in one table, ``(group, kind) -> columns``, each with a small getter over the object's
-wire dict; kinds without an entry get ``NAME READY REASON AGE``.
+Columns come from the server's discovery: each kind's ``additionalPrinterColumns`` (declared with the kind's
+registration, a plugin's kinds included), evaluated here over the object's wire dict with a JSONPath subset;
+kinds without any get ``NAME READY REASON AGE``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from pyknative.cli import jsonpath
 from pyknative.cli.discovery import object_label
 
 Obj = Mapping[str, Any]
@@ -51,34 +53,6 @@ def field(path: str) -> Getter:
         return "" if value is None else str(value)
 
     return get
-
-
-def label(key: str) -> Getter:
-    def get(obj: Obj, _ctx: PrintContext) -> str:
-        return str(((obj.get("metadata") or {}).get("labels") or {}).get(key, ""))
-
-    return get
-
-
-def _condition(obj: Obj, type_: str) -> Mapping[str, Any] | None:
-    for c in (obj.get("status") or {}).get("conditions") or ():
-        if isinstance(c, Mapping) and c.get("type") == type_:
-            return c
-    return None
-
-
-def _happy(obj: Obj) -> Mapping[str, Any] | None:
-    return _condition(obj, "Ready") or _condition(obj, "Succeeded")
-
-
-def ready(obj: Obj, _ctx: PrintContext) -> str:
-    c = _happy(obj)
-    return str(c.get("status") or "") if c else ""
-
-
-def reason(obj: Obj, _ctx: PrintContext) -> str:
-    c = _happy(obj)
-    return str(c.get("reason") or "") if c else ""
 
 
 def conditions_summary(obj: Obj, _ctx: PrintContext) -> str:
@@ -124,16 +98,6 @@ def human_duration(seconds: float) -> str:
     return f"{d // 365}y"
 
 
-def status_annotation(key: str) -> Getter:
-    """One of ``status.annotations`` (keys have dots, so :func:`field` cannot reach them)."""
-
-    def get(obj: Obj, _ctx: PrintContext) -> str:
-        annotations = (obj.get("status") or {}).get("annotations") or {}
-        return str(annotations.get(key, "")) if isinstance(annotations, Mapping) else ""
-
-    return get
-
-
 def last_seen(obj: Obj, ctx: PrintContext) -> str:
     """An Event's age since it last happened (kubectl's LAST SEEN)."""
     when = obj.get("lastTimestamp") or obj.get("firstTimestamp") or (obj.get("metadata") or {}).get("creationTimestamp")
@@ -153,129 +117,78 @@ def traffic(obj: Obj, ctx: PrintContext) -> str:
 
 
 _NAME = Column("NAME", field("metadata.name"))
-_SERVING = "serving.knative.dev"
-_AUTOSCALING = "autoscaling.internal.knative.dev"
-_PA = "autoscaling.pyknative.dev/"  # what the PodAutoscaler reconciler writes in status.annotations
+_NAMESPACE = Column("NAMESPACE", field("metadata.namespace"))
 
-PRINTERS: Mapping[tuple[str, str], tuple[Column, ...]] = types.MappingProxyType(
+#: the cells a column may compute instead of following a path (``PrinterColumn.compute``)
+COMPUTED: Mapping[str, Getter] = types.MappingProxyType(
     {
-        (_SERVING, "Service"): (
-            _NAME,
-            Column("URL", field("status.url")),
-            Column("LATEST", field("status.latestReadyRevisionName")),
-            Column("AGE", age, wide_only=True),
-            Column("CONDITIONS", conditions_summary, wide_only=True),
-            Column("READY", ready),
-            Column("REASON", reason),
-        ),
-        (_SERVING, "Revision"): (
-            _NAME,
-            Column("SERVICE", label("serving.knative.dev/service")),
-            Column("TRAFFIC", traffic),
-            Column("GENERATION", label("serving.knative.dev/configurationGeneration")),
-            Column("AGE", age, wide_only=True),
-            Column("CONDITIONS", conditions_summary, wide_only=True),
-            Column("READY", ready),
-            Column("REASON", reason),
-        ),
-        (_SERVING, "Route"): (
-            _NAME,
-            Column("URL", field("status.url")),
-            Column("AGE", age, wide_only=True),
-            Column("CONDITIONS", conditions_summary, wide_only=True),
-            Column("READY", ready),
-            Column("REASON", reason, wide_only=True),
-        ),
-        (_AUTOSCALING, "PodAutoscaler"): (
-            _NAME,
-            Column("DESIRED", field("status.desiredScale")),
-            Column("ACTUAL", field("status.actualScale")),
-            Column("METRIC", status_annotation(_PA + "metric")),
-            Column("OBSERVED", status_annotation(_PA + "observed"), wide_only=True),
-            Column("TARGET", status_annotation(_PA + "target"), wide_only=True),
-            Column("MODE", status_annotation(_PA + "mode")),
-            Column("AGE", age, wide_only=True),
-            Column("READY", ready),
-            Column("REASON", reason, wide_only=True),
-        ),
-        ("", "Event"): (
-            Column("LAST SEEN", last_seen),
-            Column("TYPE", field("type")),
-            Column("REASON", field("reason")),
-            Column("OBJECT", involved_object),
-            Column("COUNT", field("count"), wide_only=True),
-            Column("MESSAGE", field("message")),
-        ),
-        (_SERVING, "Configuration"): (
-            _NAME,
-            Column("LATEST CREATED", field("status.latestCreatedRevisionName")),
-            Column("LATEST READY", field("status.latestReadyRevisionName")),
-            Column("AGE", age, wide_only=True),
-            Column("READY", ready),
-            Column("REASON", reason),
-        ),
-        # As `kubectl get` prints Knative Eventing's CRDs (their additionalPrinterColumns).
-        ("eventing.knative.dev", "Broker"): (
-            _NAME,
-            Column("URL", field("status.address.url")),
-            Column("AGE", age),
-            Column("READY", ready),
-            Column("REASON", reason),
-        ),
-        ("eventing.knative.dev", "Trigger"): (
-            _NAME,
-            Column("BROKER", field("spec.broker")),
-            Column("SUBSCRIBER_URI", field("status.subscriberUri")),
-            Column("AGE", age),
-            Column("READY", ready),
-            Column("REASON", reason),
-        ),
-        ("messaging.knative.dev", "Channel"): (
-            _NAME,
-            Column("URL", field("status.address.url")),
-            Column("AGE", age),
-            Column("READY", ready),
-            Column("REASON", reason),
-        ),
-        ("messaging.knative.dev", "InMemoryChannel"): (
-            _NAME,
-            Column("URL", field("status.address.url")),
-            Column("AGE", age),
-            Column("READY", ready),
-            Column("REASON", reason),
-        ),
-        ("messaging.knative.dev", "Subscription"): (
-            _NAME,
-            Column("AGE", age),
-            Column("READY", ready),
-            Column("REASON", reason),
-        ),
+        "traffic": traffic,
+        "conditions": conditions_summary,
+        "last-seen": last_seen,
+        "involved-object": involved_object,
     }
 )
-_DEFAULT = (_NAME, Column("READY", ready), Column("REASON", reason), Column("AGE", age))
+#: ``get``'s columns for a kind whose discovery entry has none (the server always sends them)
+DEFAULT_COLUMNS: tuple[Mapping[str, Any], ...] = (
+    {"name": "READY", "jsonPath": ".status.conditions[?(@.type=='Ready')].status"},
+    {"name": "REASON", "jsonPath": ".status.conditions[?(@.type=='Ready')].reason"},
+    {"name": "AGE", "jsonPath": ".metadata.creationTimestamp", "type": "date"},
+)
 
 
-def columns_for(group: str, kind: str, *, wide: bool = False) -> tuple[Column, ...]:
-    cols = PRINTERS.get((group, kind), _DEFAULT)
+def column(spec: Mapping[str, Any]) -> Column:
+    """A column from its ``additionalPrinterColumns`` entry (see :class:`pyknative.api.kinds.PrinterColumn`)."""
+    header = str(spec.get("name") or "").upper()
+    wide_only = int(spec.get("priority") or 0) > 0
+    compute = spec.get("compute")
+    if compute:
+        getter = COMPUTED.get(str(compute))
+        if getter is None:
+            return Column(header, lambda _o, _c: "", wide_only)
+        return Column(header, getter, wide_only)
+    path = str(spec.get("jsonPath") or "")
+    if str(spec.get("type") or "") == "date":
+
+        def date_cell(obj: Obj, ctx: PrintContext) -> str:
+            when = jsonpath.cell(path, obj)
+            return age({"metadata": {"creationTimestamp": when}}, ctx) if when else ""
+
+        return Column(header, date_cell, wide_only)
+    try:
+        jsonpath.compile_path(path)
+    except jsonpath.JsonPathError:
+        return Column(header, lambda _o, _c: "<bad jsonPath>", wide_only)
+    return Column(header, lambda obj, _ctx: jsonpath.cell(path, obj), wide_only)
+
+
+def columns_for(
+    specs: Sequence[Mapping[str, Any]] | None, *, wide: bool = False, print_name: bool = True
+) -> tuple[Column, ...]:
+    cols = tuple(column(s) for s in (specs or DEFAULT_COLUMNS))
+    if print_name:
+        cols = (_NAME, *cols)
     return tuple(c for c in cols if wide or not c.wide_only)
 
 
 def table(
     objects: Sequence[Obj],
-    group: str,
-    kind: str,
+    specs: Sequence[Mapping[str, Any]] | None = None,
     *,
     wide: bool = False,
     namespaces: bool = False,
+    print_name: bool = True,
     ctx: PrintContext | None = None,
 ) -> str:
-    """The objects as an aligned table (kubectl's three-space gutters), NAMESPACE first when ``namespaces``."""
+    """The objects as an aligned table (kubectl's three-space gutters), NAMESPACE first when ``namespaces``.
+
+    ``specs`` are the kind's ``additionalPrinterColumns`` from discovery; a kind without NAME (``print_name``
+    False, as Events) is listed oldest first, as things happened."""
     ctx = ctx or PrintContext()
-    cols = columns_for(group, kind, wide=wide)
-    if (group, kind) == ("", "Event"):  # oldest first, as they happened
+    cols = columns_for(specs, wide=wide, print_name=print_name)
+    if not print_name:
         objects = sorted(objects, key=lambda o: str(o.get("lastTimestamp") or o.get("firstTimestamp") or ""))
     if namespaces:
-        cols = (Column("NAMESPACE", field("metadata.namespace")), *cols)
+        cols = (_NAMESPACE, *cols)
     rows = [[c.header for c in cols]] + [[c.get(o, ctx) for c in cols] for o in objects]
     return render_rows(rows)
 

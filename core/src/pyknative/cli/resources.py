@@ -91,7 +91,14 @@ def get(
     )
     namespaces = all_namespaces and rt.namespaced
     click.echo(
-        printers.table(objects, rt.group, rt.kind, wide=output == "wide", namespaces=namespaces, ctx=ctx)
+        printers.table(
+            objects,
+            rt.columns,
+            wide=output == "wide",
+            namespaces=namespaces,
+            print_name=rt.print_name,
+            ctx=ctx,
+        )
     )
 
 
@@ -99,7 +106,7 @@ def _revision_traffic(
     client: ApiClient, discovery: Discovery, rt: ResourceType, namespace: str, all_namespaces: bool
 ) -> dict[tuple[str, str], str]:
     """For revisions: each one's share of traffic, summed over the routes' ``status.traffic``."""
-    if (rt.group, rt.kind) != ("serving.knative.dev", "Revision"):
+    if not any(c.get("compute") == "traffic" for c in rt.columns):
         return {}
     routes = discovery.find("serving.knative.dev", "Route")
     if routes is None:
