@@ -75,7 +75,7 @@ class Served:
 
     def cli(self, *args: str, input: str | None = None, timeout: float = 120.0) -> subprocess.CompletedProcess:
         return subprocess.run([str(BIN / "pyknative"), "--server", self.server, *args], cwd=ROOT, input=input,
-                              capture_output=True, text=True, timeout=timeout)
+                              capture_output=True, text=True, timeout=timeout, env={**os.environ, **self.env})
 
     def ok(self, *args: str, input: str | None = None, timeout: float = 120.0) -> str:
         res = self.cli(*args, input=input, timeout=timeout)

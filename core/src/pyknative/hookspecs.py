@@ -7,6 +7,10 @@ whatever awaitable a hook returns (see :func:`pyknative.plugins.call_first` / :f
 
 "Pick the backend" hooks are ``firstresult``: each implementation returns ``None`` unless it serves the name it is
 asked for, and the first non-None answer wins. An implementation may take any subset of the arguments.
+
+Every role's contract is a Protocol in :mod:`pyknative.roles` (one module per role); the hooks below are typed
+with them. ``platform`` is a :class:`pyknative.roles.PlatformContext` (config, kinds, store, informers, clock,
+recorder) plus the role-specific parts each hook documents.
 """
 
 from __future__ import annotations
@@ -18,9 +22,23 @@ import pluggy
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from pyknative.api.kinds import KindRegistration
     from pyknative.errors import FieldError
-    from pyknative.scaling import ScaleFloor, ScaleInput
+    from pyknative.roles import (
+        AcceleratorProfile,
+        BuildExecutor,
+        ChannelBackend,
+        Controller,
+        HttpRoute,
+        IngressBackend,
+        KindRegistration,
+        PlatformContext,
+        Runtime,
+        ScaleFloor,
+        ScaleInput,
+        Scaler,
+        SourceAdapter,
+        Store,
+    )
 
 hookspec = pluggy.HookspecMarker("pyknative")
 #: Marker for hook implementations: ``@hookimpl def pyknative_make_ingress(ingress_class, platform): ...``
@@ -34,11 +52,35 @@ hookimpl = pluggy.HookimplMarker("pyknative")
 
 @hookspec
 def pyknative_kinds() -> Sequence[KindRegistration]:
-    """Resource kinds this plugin brings (models, defaulting, validation).
+    """Resource kinds this plugin brings (models, defaulting, validation, printer columns, categories).
 
-    :returns: registrations; the core registers Serving's own kinds through this same hook.
+    :returns: :class:`pyknative.roles.KindRegistration` values; the core registers Serving's and Eventing's
+        own kinds through this same hook. Short names and the plural come from the model's ``KIND``.
 
     Use in plugins: a channel plugin returns its ``KafkaChannel`` kind, a source plugin its ``GitHubSource``.
+    """
+
+
+@hookspec
+def pyknative_controllers(platform: PlatformContext) -> Sequence[Controller]:
+    """Controllers this plugin runs (its kinds' reconcilers), called once when the platform starts.
+
+    :param platform: the running platform; its backends (store, runtime, ingress, eventing) are made already.
+    :returns: :class:`pyknative.roles.Controller` values (primary kind, watched kinds with their key mappers,
+        resync period, reconcile function); the core's own Serving and Eventing controllers come through this
+        same hook. Names must be unique: a second controller of the same name is a start-up error.
+    """
+
+
+@hookspec
+def pyknative_http_routes(platform: PlatformContext) -> Sequence[HttpRoute]:
+    """HTTP endpoints this plugin mounts under a path prefix it owns, on the event or the admin listener.
+
+    :returns: :class:`pyknative.roles.HttpRoute` values (listener, prefix, methods, handler). The platform
+        applies the listener's limits and error mapping (see :mod:`pyknative.roles.http`); two routes whose
+        prefixes overlap on one listener are a start-up error.
+
+    Use in plugins: a GitHubSource's webhook receiver, a build trigger's callback.
     """
 
 
@@ -65,84 +107,90 @@ def pyknative_provides() -> Mapping[str, Sequence[str]]:
 
 
 @hookspec(firstresult=True)
-def pyknative_make_store(name: str, platform: Any) -> Any:
+def pyknative_make_store(name: str, platform: PlatformContext) -> Store | None:
     """Open the store named by ``pyknative: store`` in the operator config.
 
     :param name: the configured store name (``sqlite`` is the embedded default).
     :param platform: the :class:`pyknative.platform.Platform` (config, data dir, kinds).
-    :returns: an object implementing :class:`pyknative.store.Store`, or None if this plugin does not serve ``name``.
+    :returns: a :class:`pyknative.roles.Store`, or None if this plugin does not serve ``name``.
 
     Stops at first non-None result.
     """
 
 
 @hookspec(firstresult=True)
-def pyknative_make_runtime(name: str, platform: Any) -> Any:
+def pyknative_make_runtime(name: str, platform: PlatformContext) -> Runtime | None:
     """Create the runtime that runs revision instances (``pyknative: runtime``; ``local`` runs child processes).
 
-    :returns: an object implementing :class:`pyknative.runtime.api.Runtime`, or None.
+    :returns: a :class:`pyknative.roles.Runtime`, or None.
 
     Stops at first non-None result.
     """
 
 
 @hookspec(firstresult=True)
-def pyknative_make_ingress(ingress_class: str, platform: Any) -> Any:
+def pyknative_make_ingress(ingress_class: str, platform: PlatformContext) -> IngressBackend | None:
     """Create the backend that programs Ingresses of ``ingress_class`` (``config-network: ingress-class``, or the
     ``networking.knative.dev/ingress.class`` annotation).
 
-    :returns: an object implementing :class:`pyknative.reconciler.ingress.IngressBackend`, or None.
+    :returns: a :class:`pyknative.roles.IngressBackend`, or None.
 
     Stops at first non-None result.
     """
 
 
 @hookspec(firstresult=True)
-def pyknative_make_scaler(autoscaler_class: str, platform: Any) -> Any:
+def pyknative_make_scaler(autoscaler_class: str, platform: PlatformContext) -> Scaler | None:
     """Create the scaler for PodAutoscalers of ``autoscaler_class`` (``autoscaling.knative.dev/class`` or
     ``config-autoscaler: pod-autoscaler-class``).
 
-    :returns: a :class:`pyknative.scaling.Scaler` (``decide`` and ``validate``), or None.
+    :returns: a :class:`pyknative.roles.Scaler` (``decide`` and ``validate``; a
+        :class:`pyknative.roles.MeasuringScaler` also ``measure``), or None.
 
     Stops at first non-None result.
     """
 
 
 @hookspec(firstresult=True)
-def pyknative_make_channel(api_version: str, kind: str, platform: Any) -> Any:
+def pyknative_make_channel(api_version: str, kind: str, platform: PlatformContext) -> ChannelBackend | None:
     """Create the channel backend for channels of ``apiVersion``/``kind`` (InMemoryChannel, KafkaChannel, ...).
 
-    :returns: a channel backend (create, delete, publish, subscribe with acknowledgement), or None.
+    :returns: a :class:`pyknative.roles.ChannelBackend` (ensure, delete, publish, subscribe with
+        acknowledgement), or None.
 
     Stops at first non-None result.
     """
 
 
 @hookspec(firstresult=True)
-def pyknative_make_source(api_version: str, kind: str, platform: Any) -> Any:
+def pyknative_make_source(api_version: str, kind: str, platform: PlatformContext) -> SourceAdapter | None:
     """Create the adapter runner for event sources of ``apiVersion``/``kind``.
 
-    :returns: an adapter runner that emits CloudEvents to a resolved sink, or None.
+    :returns: a :class:`pyknative.roles.SourceAdapter` that runs one receive adapter per source object with
+        Knative's adapter environment, or None. The platform makes one per kind, on first use, and closes it
+        when it stops (``platform.source_adapter(api_version, kind)``).
 
     Stops at first non-None result.
     """
 
 
 @hookspec(firstresult=True)
-def pyknative_make_build_executor(name: str, platform: Any) -> Any:
+def pyknative_make_build_executor(name: str, platform: PlatformContext) -> BuildExecutor | None:
     """Create the executor that runs TaskRuns and PipelineRuns (``local`` runs steps as processes).
 
-    :returns: a build executor, or None.
+    :returns: a :class:`pyknative.roles.BuildExecutor`, or None. Made once per name, on first use
+        (``platform.build_executor(name)``), closed when the platform stops.
 
     Stops at first non-None result.
     """
 
 
 @hookspec(firstresult=True)
-def pyknative_accelerator_profile(name: str, platform: Any) -> Any:
+def pyknative_accelerator_profile(name: str, platform: PlatformContext) -> AcceleratorProfile | None:
     """Resolve an accelerator profile name to resource requests, node selection and device visibility.
 
-    :returns: a profile, or None.
+    :returns: a :class:`pyknative.roles.AcceleratorProfile`, or None. Resolved once per name, on first use
+        (``platform.accelerator_profile(name)``).
 
     Stops at first non-None result.
     """
@@ -191,7 +239,7 @@ def pyknative_validate_annotations(annotations: Mapping[str, str], path: str) ->
 
 
 @hookspec
-def pyknative_startup(platform: Any) -> None:
+def pyknative_startup(platform: PlatformContext) -> None:
     """The platform has started (store open, controllers running); plugins may start background work.
 
     May be ``async``; every implementation is awaited.
@@ -199,5 +247,5 @@ def pyknative_startup(platform: Any) -> None:
 
 
 @hookspec
-def pyknative_shutdown(platform: Any) -> None:
+def pyknative_shutdown(platform: PlatformContext) -> None:
     """The platform is stopping; release what ``pyknative_startup`` acquired. May be ``async``."""

@@ -21,7 +21,9 @@ from pyknative.errors import BackendNotInstalledError
 
 log = logging.getLogger(__name__)
 
-ROLES = ("store", "runtime", "ingress", "scaler", "channel", "source", "build", "accelerator", "kinds")
+ROLES = (
+    "store", "runtime", "ingress", "scaler", "channel", "source", "build", "accelerator", "kinds", "controllers"
+)
 NAMESPACES = tuple(f"pyknative.{role}" for role in ROLES)
 
 #: Well-known backend names and the extra that installs each; used to say what to install when one is missing.
@@ -143,7 +145,7 @@ def _load_namespace(pm: pluggy.PluginManager, role: str, namespace: str, records
                 distribution=dist_name,
                 status="failed",
                 error=f"{type(err).__name__}: {err}",
-                extra=_extra_of_distribution(dist_name),
+                extra=extra_of_distribution(dist_name),
             )
         )
         log.error("plugin %s (%s) failed to load: %s", ep.name, namespace, err)
@@ -167,7 +169,7 @@ def _register(pm, role: str, name: str, obj: Any, dist: str | None, records: lis
     records.append(PluginRecord(name=name, role=role, distribution=dist, status="loaded", provides=provides, kinds=kinds))
 
 
-def _extra_of_distribution(dist: str | None) -> str | None:
+def extra_of_distribution(dist: str | None) -> str | None:
     if not dist:
         return None
     prefix = "pyknative-"
@@ -224,9 +226,24 @@ async def call_all(hook: Any, **kwargs: Any) -> list[Any]:
 
 
 def report(plugins: Plugins | None = None) -> list[dict[str, Any]]:
-    """What ``pyknative plugins`` prints: every entry point, loaded or failed."""
+    """What ``pyknative plugins`` prints: every entry point, loaded or failed, CLI verbs included."""
     plugins = plugins or load()
-    return [r.to_dict() for r in sorted(plugins.records, key=lambda r: (r.role, r.name))]
+    records = [*plugins.records, *cli_records()]
+    return [r.to_dict() for r in sorted(records, key=lambda r: (r.role, r.name))]
+
+
+def cli_records() -> list[PluginRecord]:
+    """The ``pyknative.cli`` entry points (plugins' CLI verbs), each loaded to see that it works."""
+    out = []
+    for ep in importlib.metadata.entry_points(group="pyknative.cli"):
+        dist = getattr(ep.dist, "name", None)
+        try:
+            ep.load()
+        except Exception as err:  # noqa: BLE001 - reported, never fatal
+            out.append(PluginRecord(ep.name, "cli", dist, "failed", f"{type(err).__name__}: {err}", extra_of_distribution(dist)))
+        else:
+            out.append(PluginRecord(ep.name, "cli", dist, "loaded", provides=(f"pyknative {ep.name}",)))
+    return out
 
 
 def kind_registrations(plugins: Plugins) -> Sequence[Any]:

@@ -104,14 +104,14 @@ def test_config_show_takes_the_activation_scale_key_of_config_autoscaler(tmp_pat
     assert "error: config-autoscaler.activation-scale: must be at least 1, got 0" in r.stderr.splitlines()
 
 
-def test_serve_calls_platform_main_and_exits_with_its_code(monkeypatch):
+def test_serve_calls_the_serve_main_and_exits_with_its_code(monkeypatch):
     calls = []
 
     def main(config_path, data_dir, gateway_port, admin_port, eventing_port):
         calls.append((config_path, data_dir, gateway_port, admin_port, eventing_port))
         return 3
 
-    _module(monkeypatch, "pyknative.platform", main=main)
+    _module(monkeypatch, "pyknative.cli.serve", main=main)
     r = CliRunner().invoke(
         cli,
         [

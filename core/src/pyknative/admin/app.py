@@ -9,9 +9,11 @@ from aiohttp import web
 
 from pyknative.admin import resources, system
 from pyknative.admin.apply import APPLY_PATH, handle_apply
+from pyknative.admin.plugin_routes import add_plugin_routes
 from pyknative.admin.state import ADMISSION, KINDS, LOGS, SHUTDOWN, STORE, LogsFn
 from pyknative.admin.status import status_middleware
 from pyknative.api.kinds import AdmissionContext, Kinds
+from pyknative.http_routes import RouteTable
 from pyknative.store import Store
 
 
@@ -21,8 +23,10 @@ def make_api_app(
     store: Store,
     admission: Callable[[], AdmissionContext],
     logs: LogsFn | None = None,
+    routes: RouteTable | None = None,
 ) -> web.Application:
-    """The admin API over ``store``: writes are admitted with ``admission()``'s context; ``logs`` serves /logs."""
+    """The admin API over ``store``: writes are admitted with ``admission()``'s context; ``logs`` serves /logs;
+    ``routes`` are plugins' routes on the admin listener."""
     app = web.Application(middlewares=[status_middleware])
     app[KINDS] = kinds
     app[STORE] = store
@@ -35,6 +39,8 @@ def make_api_app(
     r.add_get("/apis", system.discovery)
     r.add_get("/logs/namespaces/{ns}/services/{name}", system.service_logs)
     r.add_post(APPLY_PATH, handle_apply)
+    if routes:
+        add_plugin_routes(app, routes)
     resources.add_routes(app)
     return app
 

@@ -34,7 +34,7 @@ def serve(
     eventing_port: int | None,
 ) -> None:
     """Run the pyknative platform (control plane, data plane and admin API) in the foreground."""
-    from pyknative.platform import main
+    from pyknative.cli.serve import main
 
     code = main(config_path, data_dir, gateway_port, admin_port, eventing_port)
     if inspect.isawaitable(code):

@@ -13,6 +13,11 @@ Then ``await target.publish(message)`` on the :class:`PublishTarget` the lookup 
 Broker to its channel and the channel to its backend, e.g. :class:`ChannelTarget`): 202 when it returns,
 :class:`ChannelError` -> its ``status_code`` (503) so the producer retries, anything else -> 500 (logged).
 
+Plugins' routes (:class:`pyknative.roles.HttpRoute` on the ``events`` listener) take every path under their
+prefix, whose first segment has a dot, so no broker path can be one: for those requests alone every header is
+kept, and the whole request (within the body limit) goes to the plugin's handler (see
+:mod:`pyknative.http_routes`).
+
 The server is the gateway's kind (``asyncio.Protocol`` + httptools, nothing decoded that is not needed):
 keep-alive and pipelining (requests on one connection answered in order; reading pauses while one is being
 published), ``Expect: 100-continue``, request heads capped at 64 KiB (431). Other HTTP headers
@@ -32,10 +37,12 @@ from typing import Protocol
 import attrs
 import httptools
 
+from pyknative import http_routes
 from pyknative.dataplane import http1
 from pyknative.eventing import codec
 from pyknative.eventing.channel import ChannelBackend, ChannelError, ChannelRef
 from pyknative.eventing.message import ARRIVAL_TIME, BROKER_TTL, Message
+from pyknative.roles.http import HttpRequest, HttpResponse, HttpRoute
 
 _log = logging.getLogger(__name__)
 
@@ -100,6 +107,8 @@ class EventIngress:
     channel_lookup: Lookup | None = attrs.field(default=None, kw_only=True)
     max_body_bytes: int = attrs.field(default=DEFAULT_MAX_BODY_BYTES, kw_only=True)
     max_ttl: int = attrs.field(default=DEFAULT_MAX_TTL, kw_only=True)
+    #: plugins' routes on this listener
+    routes: http_routes.RouteTable = attrs.field(factory=http_routes.RouteTable, kw_only=True)
     _server: asyncio.Server | None = attrs.field(default=None, init=False)
     _connections: set[_Connection] = attrs.field(factory=set, init=False)
     _clock: _Clock = attrs.field(factory=_Clock, init=False)
@@ -177,6 +186,22 @@ class EventIngress:
         return target, Message(attributes, data)
 
 
+_SKIPPED_RESPONSE_HEADERS = frozenset({"content-length", "connection", "transfer-encoding"})
+
+
+def _plugin_response(response: HttpResponse, *, close: bool) -> bytes:
+    lines = [b"HTTP/1.1 %d %b\r\n" % (response.status, http1.reason_phrase(response.status))]
+    for name, value in response.headers.items():
+        if name.lower() not in _SKIPPED_RESPONSE_HEADERS and "\n" not in value and "\r" not in value:
+            lines.append(f"{name}: {value}\r\n".encode("latin-1", "replace"))
+    lines.append(b"content-length: %d\r\n" % len(response.body))
+    if close:
+        lines.append(http1.CONNECTION_CLOSE)
+    lines.append(http1.CRLF)
+    lines.append(response.body)
+    return b"".join(lines)
+
+
 class _Connection(asyncio.Protocol):
     """One client connection: httptools request parser; requests are answered one at a time, in order."""
 
@@ -199,6 +224,8 @@ class _Connection(asyncio.Protocol):
         "lingering",
         "paused",
         "final",
+        "route",
+        "headers",
     )
 
     def __init__(self, ingress: EventIngress) -> None:
@@ -214,12 +241,15 @@ class _Connection(asyncio.Protocol):
         self.too_large = False
         self.head_bytes = 0
         self.in_head = False
-        self.pending: deque[tuple[bytes, bytes, str | None, dict[str, str], bytes, bool]] = deque()
+        self.pending: deque[tuple] = deque()
         self.busy = False
         self.closed = False
         self.lingering = False
         self.paused = False
         self.final: tuple[int, str] | None = None
+        #: the plugin route this request goes to (decided at its first header), and then all of its headers
+        self.route: HttpRoute | None | bool = None
+        self.headers: list[tuple[str, str]] | None = None
 
     # -- asyncio.Protocol ------------------------------------------------------------------------------------
 
@@ -264,12 +294,25 @@ class _Connection(asyncio.Protocol):
         self.too_large = False
         self.head_bytes = 0
         self.in_head = True
+        self.route = None
+        self.headers = None
+
+    def _decide_route(self) -> None:
+        routes = self.ingress.routes
+        route = routes.find(self.url.split(b"?", 1)[0].decode("latin-1")) if routes else None
+        self.route = route if route is not None else False
+        if route is not None:
+            self.headers = []
 
     def on_url(self, url: bytes) -> None:
         self.url += url
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        if self.route is None:
+            self._decide_route()
         low = name.lower()
+        if self.headers is not None:
+            self.headers.append((low.decode("latin-1"), value.decode("latin-1")))
         if low[:3] == b"ce-":
             self.ce[low[3:].decode("latin-1")] = value.decode("latin-1")
         elif low == b"content-type":
@@ -301,6 +344,8 @@ class _Connection(asyncio.Protocol):
     def on_message_complete(self) -> None:
         if self.lingering:
             return
+        if self.route is None:
+            self._decide_route()
         body = self.body
         request = (
             self.parser.get_method(),
@@ -309,6 +354,7 @@ class _Connection(asyncio.Protocol):
             self.ce,
             body[0] if len(body) == 1 else b"".join(body),
             self.parser.should_keep_alive(),
+            (self.route, self.headers) if self.route else None,
         )
         if self.busy:
             self.pending.append(request)
@@ -321,8 +367,20 @@ class _Connection(asyncio.Protocol):
     # -- handling --------------------------------------------------------------------------------------------
 
     def _handle(
-        self, method: bytes, url: bytes, content_type: str | None, ce: dict[str, str], body: bytes, keep_alive: bool
+        self,
+        method: bytes,
+        url: bytes,
+        content_type: str | None,
+        ce: dict[str, str],
+        body: bytes,
+        keep_alive: bool,
+        plugin: tuple[HttpRoute, list[tuple[str, str]]] | None = None,
     ) -> None:
+        if plugin is not None:
+            self.busy = True
+            route, headers = plugin
+            asyncio.get_running_loop().create_task(self._plugin(route, method, url, headers, body, keep_alive))
+            return
         decided = self.ingress._route(method, url, content_type, ce, body)
         if isinstance(decided[0], int):
             status, text, extra = decided  # type: ignore[misc]
@@ -347,6 +405,33 @@ class _Connection(asyncio.Protocol):
             self._error(500, f"could not publish event {message.id!r}: internal error", keep_alive)
         else:
             self._write(_ACCEPTED, keep_alive)
+        self.busy = False
+        self._next()
+
+    async def _plugin(
+        self,
+        route: HttpRoute,
+        method: bytes,
+        url: bytes,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        keep_alive: bool,
+    ) -> None:
+        path, _, query = url.decode("latin-1").partition("?")
+        request = HttpRequest(
+            method=method.decode("latin-1"),
+            path=path,
+            query_string=query,
+            headers=dict(headers),
+            header_list=tuple(headers),
+            body=body,
+            subpath=http_routes.subpath(route, path),
+        )
+        response = await http_routes.dispatch(route, request)
+        if not self.closed:
+            self.transport.write(_plugin_response(response, close=not keep_alive))  # type: ignore[union-attr]
+            if not keep_alive:
+                self.close_now()
         self.busy = False
         self._next()
 

@@ -63,6 +63,8 @@ class Controller:
     reconcile: ReconcileFn
     watches: list[tuple[type[Resource], Mapper]] = attrs.field(factory=list)
     workers: int = 2
+    #: seconds after which every object of the primary kind is reconciled again (None: only on changes)
+    resync: float | None = None
     queue: WorkQueue = attrs.field(factory=WorkQueue)
     _tasks: list[asyncio.Task] = attrs.field(factory=list, init=False)
 
@@ -78,6 +80,8 @@ class Controller:
             self._tasks.append(asyncio.create_task(self._watch(cls, mapper), name=f"{self.name}-watch-{cls.KIND.kind}"))
         for i in range(self.workers):
             self._tasks.append(asyncio.create_task(self._work(), name=f"{self.name}-worker-{i}"))
+        if self.resync:
+            self._tasks.append(asyncio.create_task(self._resync(self.resync), name=f"{self.name}-resync"))
 
     async def stop(self) -> None:
         self.queue.shutdown()
@@ -97,6 +101,12 @@ class Controller:
             except Exception:  # a broken watch restarts from a fresh list, as an informer does
                 log.exception("%s: watch of %s failed; restarting", self.name, cls.KIND.kind)
                 await asyncio.sleep(1.0)
+
+    async def _resync(self, period: float) -> None:
+        while True:
+            await asyncio.sleep(period)
+            for obj in await self.store.list(self.primary):
+                self.queue.add(obj.key)
 
     async def _work(self) -> None:
         while True:

@@ -29,6 +29,9 @@ class PlatformContext(Protocol):
     informers: Any
     clock: Callable[[], datetime]
 
+    def listener_url(self, listener: str) -> str:
+        """``http://host:port`` of the ``events``, ``admin`` or ``gateway`` listener (for status URLs)."""
+
     def recorder(self, component: str) -> Any:
         """A :class:`pyknative.reconciler.events.EventRecorder` writing Kubernetes-style Events as ``component``."""
 

@@ -1,0 +1,123 @@
+"""``pyknative serve``'s process side: logging, the event loop, signals, and a bounded stop.
+
+SIGTERM or SIGINT stop the platform; a platform busy reconciling still stops within :data:`STOP_DEADLINE`
+seconds: signals are handled by the loop (its wake-up fd, so no Python code needs to be scheduled for them to
+be seen), the stop cancels the controllers' workers at their next await, and a stop that overruns the deadline
+ends the process with exit code 1 after saying so (its instances end with it: each dies with its parent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable
+
+from pyknative.errors import PyknativeError
+
+#: seconds from SIGTERM/SIGINT to the process's exit, whatever the platform is doing
+STOP_DEADLINE = 10.0
+
+log = logging.getLogger("pyknative")
+
+
+async def serve(platform, *, ready: Callable[[object], None] | None = None) -> None:
+    """Start ``platform``, call ``ready``, run until SIGTERM/SIGINT, then stop it within the deadline."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    starting = asyncio.ensure_future(platform.start())
+    stopped = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait({starting, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    if starting not in done:  # a signal while starting: give up the start
+        starting.cancel()
+        await asyncio.gather(starting, return_exceptions=True)
+    else:
+        starting.result()
+        if ready is not None:
+            ready(platform)
+        await stopped
+    # A second signal during the stop ends the process at once.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, _exit_now)
+    _arm_deadline(STOP_DEADLINE)
+    await platform.stop()
+
+
+def _arm_deadline(seconds: float) -> None:
+    """End the process if the stop has not returned after ``seconds`` (SIGALRM runs even if the loop is stuck)."""
+
+    def expired(_signum, _frame) -> None:
+        print(f"pyknative: stop took longer than {seconds:g}s; exiting", file=sys.stderr, flush=True)
+        os._exit(1)
+
+    signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+
+
+def _exit_now() -> None:
+    print("pyknative: second signal; exiting now", file=sys.stderr, flush=True)
+    os._exit(1)
+
+
+def main(
+    config_path: str | None,
+    data_dir: str | None,
+    gateway_port: int | None,
+    admin_port: int | None,
+    eventing_port: int | None = None,
+) -> int:
+    from pyknative.platform import Platform
+
+    logging.basicConfig(
+        level=os.environ.get("PYKNATIVE_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    overrides = {
+        "data-dir": data_dir,
+        "gateway-port": gateway_port,
+        "admin-port": admin_port,
+        "eventing-port": eventing_port,
+    }
+    try:
+        platform = Platform.from_config(
+            config_path, overrides={k: v for k, v in overrides.items() if v is not None}
+        )
+        platform.check_backends()
+    except PyknativeError as e:
+        print_error(e)
+        return 2
+
+    def ready(p) -> None:
+        gh, gp = p.gateway_address
+        ah, ap = p.admin_address
+        eh, ep = p.eventing.address
+        print(
+            f"pyknative ready: gateway http://{gh}:{gp} admin http://{ah}:{ap} events http://{eh}:{ep} data {p.data_dir}",
+            flush=True,
+        )
+
+    try:
+        import uvloop
+
+        runner = uvloop.run
+    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux and macOS
+        runner = asyncio.run
+    try:
+        runner(serve(platform, ready=ready))
+    except PyknativeError as e:
+        print_error(e)
+        return 2
+    return 0
+
+
+def print_error(e: PyknativeError) -> None:
+    errors = getattr(e, "errors", None)
+    if errors:
+        for err in errors:
+            print(f"error: {err}", file=sys.stderr)
+    else:
+        print(f"error: {e}", file=sys.stderr)
