@@ -127,6 +127,19 @@ class SQLiteStore:
             cls.from_dict(r.body) for r in rows if matches(r.body.get("metadata", {}).get("labels"), terms)
         ]
 
+    async def list_with_version(
+        self,
+        cls: type[R],
+        namespace: str | None = None,
+        label_selector: str | Mapping[str, str] | None = None,
+    ) -> tuple[list[R], str]:
+        """``list`` and the resourceVersion it is current at, as a Kubernetes list's ``metadata.resourceVersion``.
+
+        ``watch(cls, since=<that version>)`` follows on from the list with no change missed or repeated.
+        """
+        version = self.resource_version  # read first: were list ever to yield, a change is replayed, not lost
+        return await self.list(cls, namespace, label_selector), version
+
     # -- writes --
 
     async def create(self, obj: R) -> R:
