@@ -11,7 +11,7 @@ from typing import TypeVar
 import attrs
 
 from pyknative.api.meta import Resource
-from pyknative.errors import NotFoundError, PermanentError
+from pyknative.errors import AlreadyExistsError, NotFoundError, PermanentError
 from pyknative.reconciler.events import EventRecorder
 from pyknative.store import Store
 
@@ -40,10 +40,14 @@ async def reconcile_child(store: Store, owner: Resource, desired: R, recorder: E
     try:
         existing = await store.get(cls, desired.namespace, desired.name)
     except NotFoundError:
-        created = await store.create(desired)
-        if recorder is not None:
-            await recorder.normal(owner, "Created", f"Created {cls.KIND.kind} {desired.name!r}")
-        return created
+        try:
+            created = await store.create(desired)
+        except AlreadyExistsError:  # a cached read behind our own create: look at the store itself
+            existing = await getattr(store, "uncached", store).get(cls, desired.namespace, desired.name)
+        else:
+            if recorder is not None:
+                await recorder.normal(owner, "Created", f"Created {cls.KIND.kind} {desired.name!r}")
+            return created
     if not existing.is_controlled_by(owner):
         raise NotOwnedError(existing)
     if semantic_equal(existing, desired):

@@ -1,7 +1,10 @@
-"""The controller runtime: watches feed a workqueue, workers call one reconciler per key.
+"""The controller runtime: informers feed a workqueue, workers call one reconciler per key.
 
 Wiring per kind lives in ``reconciler/<kind>/controller.py``: which kind is primary, which child kinds map back
-to their controlling owner, and what else (runtime changes, timers) enqueues keys. A reconciler's failure never
+to their controlling owner, and what else (runtime changes, timers) enqueues keys. The controller does not watch
+the store itself: it adds handlers to the platform's shared informers (one list + watch per kind, whatever the
+number of controllers), maps each change (the new object and, for updates and deletes, the old one) to keys,
+and starts its workers once every informer it uses has synced. A reconciler's failure never
 stops the loop: a :class:`~pyknative.errors.TemporaryError` with a delay requeues after it, a
 :class:`~pyknative.errors.PermanentError` is logged and waits for the next change, anything else is retried
 with exponential backoff.
@@ -16,7 +19,8 @@ from collections.abc import Awaitable, Callable, Iterable
 import attrs
 
 from pyknative.api.meta import Resource
-from pyknative.errors import NotFoundError, PermanentError, TemporaryError
+from pyknative.errors import ConflictError, NotFoundError, PermanentError, TemporaryError
+from pyknative.reconciler.informer import InformerFactory
 from pyknative.reconciler.workqueue import WorkQueue
 from pyknative.store import Store
 
@@ -66,7 +70,10 @@ class Controller:
     #: seconds after which every object of the primary kind is reconciled again (None: only on changes)
     resync: float | None = None
     queue: WorkQueue = attrs.field(factory=WorkQueue)
+    #: the shared informers (the platform sets its own before start; None: a private factory over ``store``)
+    informers: InformerFactory | None = None
     _tasks: list[asyncio.Task] = attrs.field(factory=list, init=False)
+    _handlers: list[tuple[object, object]] = attrs.field(factory=list, init=False)
 
     def enqueue(self, key: str) -> None:
         self.queue.add(key)
@@ -75,9 +82,19 @@ class Controller:
         self.queue.add_after(key, delay)
 
     async def start(self) -> None:
-        self._tasks.append(asyncio.create_task(self._watch(self.primary, key_of), name=f"{self.name}-watch"))
-        for cls, mapper in self.watches:
-            self._tasks.append(asyncio.create_task(self._watch(cls, mapper), name=f"{self.name}-watch-{cls.KIND.kind}"))
+        if self.informers is None:
+            self.informers = InformerFactory(getattr(self.store, "store", self.store))
+        used = []
+        for cls, mapper in ((self.primary, key_of), *self.watches):
+            informer = self.informers.informer(cls)
+            handler = self._handler(mapper)
+            informer.add_handler(handler)
+            self._handlers.append((informer, handler))
+            used.append(informer)
+        for informer in used:
+            await informer.start()
+        for informer in used:
+            await informer.wait_synced()
         for i in range(self.workers):
             self._tasks.append(asyncio.create_task(self._work(), name=f"{self.name}-worker-{i}"))
         if self.resync:
@@ -85,27 +102,35 @@ class Controller:
 
     async def stop(self) -> None:
         self.queue.shutdown()
+        for informer, handler in self._handlers:
+            informer.remove_handler(handler)
+        self._handlers.clear()
         for t in self._tasks:
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
 
-    async def _watch(self, cls: type[Resource], mapper: Mapper) -> None:
-        while True:
+    def _handler(self, mapper: Mapper):
+        add = self.queue.add
+        name = self.name
+
+        def handle(_event_type, obj: Resource, old: Resource | None) -> None:
             try:
-                async for event in self.store.watch(cls):
-                    for key in mapper(event.object):
-                        self.queue.add(key)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a broken watch restarts from a fresh list, as an informer does
-                log.exception("%s: watch of %s failed; restarting", self.name, cls.KIND.kind)
-                await asyncio.sleep(1.0)
+                for key in mapper(obj):
+                    add(key)
+                if old is not None and old is not obj:
+                    for key in mapper(old):
+                        add(key)
+            except Exception:  # a mapper's bug must not stop the informer's other handlers
+                log.exception("%s: mapping %s failed", name, obj.key)
+
+        return handle
 
     async def _resync(self, period: float) -> None:
+        lister = self.informers.lister(self.primary)
         while True:
             await asyncio.sleep(period)
-            for obj in await self.store.list(self.primary):
+            for obj in lister.list():
                 self.queue.add(obj.key)
 
     async def _work(self) -> None:
@@ -120,6 +145,9 @@ class Controller:
                 raise
             except NotFoundError:
                 self.queue.forget(key)
+            except ConflictError as e:  # written from a read the cache had not caught up with: read again
+                delay = self.queue.add_rate_limited(key)
+                log.debug("%s: %s: %s (retry in %.2fs)", self.name, key, e, delay)
             except TemporaryError as e:
                 if e.delay is not None:
                     self.queue.add_after(key, e.delay)

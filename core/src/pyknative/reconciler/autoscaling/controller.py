@@ -10,7 +10,7 @@ from pyknative.reconciler.controller import Controller, key_of
 
 def new_controller(platform) -> Controller:
     r = PodAutoscalerReconciler(
-        platform.store,
+        platform.cache,
         platform.runtime,
         platform.recorder("autoscaler"),
         platform.clock,

@@ -8,5 +8,5 @@ from pyknative.reconciler.controller import Controller, owner_keys
 
 
 def new_controller(platform) -> Controller:
-    r = ConfigurationReconciler(platform.store, platform.recorder("configuration-controller"), platform.clock)
+    r = ConfigurationReconciler(platform.cache, platform.recorder("configuration-controller"), platform.clock)
     return Controller("configuration", platform.store, Configuration, r.reconcile, watches=[(Revision, owner_keys("Configuration"))])

@@ -8,5 +8,5 @@ from pyknative.reconciler.ingress.reconciler import IngressReconciler
 
 
 def new_controller(platform) -> Controller:
-    r = IngressReconciler(platform.store, platform.clock, platform.default_ingress_class, platform.ingress_backend)
+    r = IngressReconciler(platform.cache, platform.clock, platform.default_ingress_class, platform.ingress_backend)
     return Controller("ingress", platform.store, Ingress, r.reconcile)

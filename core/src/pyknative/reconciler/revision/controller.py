@@ -10,7 +10,7 @@ from pyknative.reconciler.revision.reconciler import RevisionReconciler
 
 def new_controller(platform) -> Controller:
     r = RevisionReconciler(
-        platform.store,
+        platform.cache,
         platform.runtime,
         platform.recorder("revision-controller"),
         platform.clock,

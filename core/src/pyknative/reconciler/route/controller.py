@@ -14,7 +14,7 @@ from pyknative.reconciler.route.reconciler import RouteReconciler
 
 def new_controller(platform) -> Controller:
     r = RouteReconciler(
-        platform.store,
+        platform.cache,
         platform.recorder("route-controller"),
         platform.clock,
         hosts=platform.host_config,
@@ -26,7 +26,7 @@ def new_controller(platform) -> Controller:
     async def reconcile(key: str) -> float | None:
         routes_by_target.forget(key)
         try:
-            route = await platform.store.get(Route, *key.split("/", 1))
+            route = await platform.cache.get(Route, *key.split("/", 1))
             routes_by_target.remember(route)
         except Exception:
             pass

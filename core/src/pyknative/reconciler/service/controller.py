@@ -8,7 +8,7 @@ from pyknative.reconciler.service.reconciler import ServiceReconciler
 
 
 def new_controller(platform) -> Controller:
-    r = ServiceReconciler(platform.store, platform.recorder("service-controller"), platform.clock)
+    r = ServiceReconciler(platform.cache, platform.recorder("service-controller"), platform.clock)
     return Controller(
         "service",
         platform.store,
