@@ -106,3 +106,7 @@ class ConfigError(PyknativeError):
     def __init__(self, errors: Iterable[FieldError]) -> None:
         self.errors = list(errors)
         super().__init__("invalid operator config: " + "; ".join(str(e) for e in self.errors))
+
+
+class PluginConflictError(PyknativeError):
+    """Two plugins claim the same thing (a controller name, an HTTP route prefix): a start-up error."""

@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 
-from pyknative.errors import PyknativeError
+from pyknative.errors import PluginConflictError, PyknativeError
 from pyknative.roles.http import HttpRequest, HttpResponse, HttpRoute
 
 log = logging.getLogger(__name__)
 
 
-class RouteConflictError(PyknativeError):
+class RouteConflictError(PluginConflictError):
     """Two plugins' routes claim overlapping prefixes on one listener."""
 
 
