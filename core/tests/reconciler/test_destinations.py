@@ -15,7 +15,7 @@ from pyknative.api.kinds_plugin import registrations
 from pyknative.api.messaging import Channel
 from pyknative.api.meta import Addressable
 from pyknative.api.serving import Service
-from pyknative.reconciler.eventing.resolver import UnresolvableError, resolve
+from pyknative.reconciler.destinations import UnresolvableError, resolve
 from pyknative.store.sqlite import SQLiteStore
 
 
@@ -105,16 +105,14 @@ async def _no_backend(api_version: str, kind: str):
 ])
 async def test_subscription_reports_what_does_not_resolve_with_knatives_reasons(store, kinds, spec, reason, message):
     from pyknative.api import conditions as cond
-    from pyknative.api.duck import delivery_policy
-    from pyknative.api.messaging import PhysicalSubscription, Subscription
-    from pyknative.reconciler.eventing.subscription import SubscriptionReconciler
-    from pyknative.reconciler.eventing.subscriptions import Subscriptions
+    from pyknative.api.messaging import Subscription
+    from pyknative.eventing.subscriptions import Subscriptions
+    from pyknative.reconciler.subscription.reconciler import SubscriptionReconciler
 
     channel = {"apiVersion": "messaging.knative.dev/v1", "kind": "Channel", "name": "ch"}
     await store.create(from_dict(Subscription, {"metadata": {"name": "s", "namespace": "default"},
                                                 "spec": {"channel": channel, **spec}}))
-    r = SubscriptionReconciler(Subscription, store, kinds, clock, {}, Subscriptions(_no_backend, dict),
-                               delivery_policy, PhysicalSubscription)
+    r = SubscriptionReconciler(Subscription, store, kinds, clock, lambda key: None, Subscriptions(_no_backend, dict))
     await r.reconcile("default/s")
     status = (await store.get(Subscription, "default", "s")).status
     resolved = cond.get(status.conditions, "Resolved")
