@@ -1,8 +1,10 @@
 """The eventing plane of a running platform: event ingress, dispatcher, channel backends, and who is subscribed.
 
-Reconcilers fill the registries (broker → trigger channel, channel → its backend ref) and the ingress reads them
+It owns its registries: :attr:`EventingPlane.routes` (broker → trigger channel, channel → its backend ref, see
+:mod:`pyknative.eventing.routes`) and :attr:`EventingPlane.subscriptions` (see
+:mod:`pyknative.eventing.subscriptions`). Reconcilers are handed their narrow methods; the ingress reads the routes
 on every request: ``/<namespace>/<broker>`` publishes to the broker's trigger channel, ``/channels/<ns>/<name>`` to
-that channel. Channel backends come from channel plugins by kind, cached.
+that channel. Channel backends come from channel plugins by kind, cached. Nothing here imports a reconciler.
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ import asyncio
 from typing import Any
 
 import attrs
-import yaml
 
 from pyknative import plugins as plugin_loader
 from pyknative.eventing.channel import ChannelBackend, ChannelRef
-from pyknative.reconciler.eventing.subscriptions import Subscriptions
+from pyknative.eventing.ingress import ChannelTarget
+from pyknative.eventing.routes import Routes
+from pyknative.eventing.subscriptions import DesiredSubscription, Subscriptions
 
-DEFAULT_CHANNEL_TEMPLATE = ("messaging.knative.dev/v1", "InMemoryChannel", {})
 #: seconds a stopping platform gives non-durable channels to deliver the events they accepted
 DRAIN_TIMEOUT = 10.0
 
@@ -25,9 +27,7 @@ DRAIN_TIMEOUT = 10.0
 @attrs.define(eq=False)
 class EventingPlane:
     platform: Any
-    brokers: dict[str, ChannelRef] = attrs.field(factory=dict)
-    channels: dict[str, ChannelRef] = attrs.field(factory=dict)
-    trigger_index: dict[str, str] = attrs.field(factory=dict)
+    routes: Routes = attrs.field(factory=Routes)
     subscriptions: Subscriptions | None = None
     ingress: Any = None
     dispatcher: Any = None
@@ -47,9 +47,19 @@ class EventingPlane:
         host, port = self.address
         return f"http://{host}:{port}/channels/{namespace}/{name}"
 
-    def triggers_of(self, namespace: str, broker: str) -> list[str]:
-        want = f"{namespace}/{broker}"
-        return sorted(k for k, b in self.trigger_index.items() if b == want)
+    # ------------------------------------------------------------ the ingress's lookups
+
+    def broker_target(self, namespace: str, name: str) -> ChannelTarget | None:
+        """Where an event POSTed to a Broker goes: its trigger channel's backend (None: 404)."""
+        return self._target(self.routes.broker(f"{namespace}/{name}"))
+
+    def channel_target(self, namespace: str, name: str) -> ChannelTarget | None:
+        """Where an event POSTed to a channel goes: the channel's backend (None: 404)."""
+        return self._target(self.routes.channel(f"{namespace}/{name}"))
+
+    def _target(self, ref: ChannelRef | None) -> ChannelTarget | None:
+        backend = self.cached_backend(ref) if ref is not None else None
+        return None if backend is None else ChannelTarget(backend, ref)
 
     # ------------------------------------------------------------ backends
 
@@ -57,36 +67,33 @@ class EventingPlane:
         key = (api_version, kind)
         if key not in self._backends:
             self._backends[key] = await self.platform.plugins.make(
-                "pyknative_make_channel", role="channel", config_key="default-ch-webhook.default-ch-config",
-                value=kind, api_version=api_version, kind=kind, platform=self.platform,
+                "pyknative_make_channel",
+                role="channel",
+                config_key="default-ch-webhook.default-ch-config",
+                value=kind,
+                api_version=api_version,
+                kind=kind,
+                platform=self.platform,
             )
         return self._backends[key]
-
-    def broker_channel_template(self, broker) -> tuple[str, str, dict]:
-        """The trigger channel's (apiVersion, kind, spec) from the Broker's ``spec.config`` ConfigMap section."""
-        ref = broker.spec.config
-        section = (ref.name if ref is not None and ref.name else None) or "config-br-default-channel"
-        if ref is not None and ref.kind and ref.kind != "ConfigMap":
-            raise ValueError(f"spec.config: a {ref.kind} is not supported, only a ConfigMap section of the operator config")
-        values = self.platform.config.sections.get(section)
-        if values is None:
-            raise ValueError(f"spec.config: no operator-config section {section!r}")
-        raw = values.get("channel-template-spec") or ""
-        if not raw.strip():
-            return DEFAULT_CHANNEL_TEMPLATE
-        tpl = yaml.safe_load(raw) if isinstance(raw, str) else raw
-        if not isinstance(tpl, dict) or not tpl.get("kind") or not tpl.get("apiVersion"):
-            raise ValueError(f"{section}.channel-template-spec: needs apiVersion and kind")
-        return tpl["apiVersion"], tpl["kind"], dict(tpl.get("spec") or {})
 
     def cached_backend(self, ref: ChannelRef) -> ChannelBackend | None:
         """The backend already made for a channel's kind (the ingress path must not await a plugin)."""
         return self._backends.get((ref.api_version, ref.kind))
 
-    def make_handler(self, **target: Any) -> Any:
+    def make_handler(self, desired: DesiredSubscription) -> Any:
+        """The dispatcher's handler delivering one subscription's events."""
         from pyknative.eventing.dispatcher import DeliveryTarget
 
-        return self.dispatcher.handler(DeliveryTarget(**target))
+        target = DeliveryTarget(
+            desired.subscriber_uri,
+            reply_uri=desired.reply_uri,
+            policy=desired.sub.delivery,
+            filter=desired.filter,
+            namespace=desired.namespace,
+            drop_ttl=desired.drop_ttl,
+        )
+        return self.dispatcher.handler(target)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -95,7 +102,9 @@ class EventingPlane:
         ``drain_timeout`` seconds), then stop consuming and close the backends."""
         if self.ingress is not None:
             await self.ingress.stop()
-        drains = [b.drain(drain_timeout) for b in self._backends.values() if callable(getattr(b, "drain", None))]
+        drains = [
+            b.drain(drain_timeout) for b in self._backends.values() if callable(getattr(b, "drain", None))
+        ]
         if drains:
             await asyncio.gather(*drains)
         if self.subscriptions is not None:

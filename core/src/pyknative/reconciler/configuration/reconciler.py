@@ -14,11 +14,10 @@ import attrs
 from pyknative.api import conditions as cond
 from pyknative.api.serving import CONFIGURATION_LABEL, Configuration, ConfigurationStatus, Revision
 from pyknative.errors import NotFoundError
-from pyknative.reconciler.children import update_status_if_changed
+from pyknative.reconciler.base import Conditions, Outcome, reconcile_status
 from pyknative.reconciler.configuration import resources
 from pyknative.reconciler.events import EventRecorder
 from pyknative.store import Store
-from pyknative.timeutil import rfc3339
 
 CONDITIONS = cond.ConditionSet("Ready", ())
 
@@ -30,54 +29,56 @@ class ConfigurationReconciler:
     clock: Callable[[], datetime]
 
     async def reconcile(self, key: str) -> float | None:
-        namespace, name = key.split("/", 1)
-        try:
-            config = await self.store.get(Configuration, namespace, name)
-        except NotFoundError:
-            return None
-        if config.metadata.deletion_timestamp:
-            return None
-        now = rfc3339(self.clock())
-        status = config.status or ConfigurationStatus()
-        conditions = CONDITIONS.initialize(status.conditions, now)
+        return await reconcile_status(
+            key,
+            store=self.store,
+            cls=Configuration,
+            clock=self.clock,
+            conditions=CONDITIONS,
+            step=self._step,
+            skip_deleting=True,
+            default_status=ConfigurationStatus,
+        )
+
+    async def _step(self, config: Configuration, conditions: Conditions, now: str) -> Outcome:
         desired = resources.make_revision(config)
         try:
-            rev = await self.store.get(Revision, namespace, desired.name)
+            rev = await self.store.get(Revision, config.namespace, desired.name)
         except NotFoundError:
             rev = await self.store.create(desired)
             await self.recorder.normal(config, "Created", f"Created Revision {rev.name!r}")
         if not rev.is_controlled_by(config):
-            conditions = CONDITIONS.mark(conditions, "Ready", "False", now, "RevisionNameTaken", f"revision {rev.name!r} exists and is not owned by this Configuration")
-            new = attrs.evolve(status, conditions=conditions, observed_generation=config.metadata.generation)
-            await update_status_if_changed(self.store, config, attrs.evolve(config, status=new))
-            return None
+            msg = f"revision {rev.name!r} exists and is not owned by this Configuration"
+            return Outcome(CONDITIONS.mark(conditions, "Ready", "False", now, "RevisionNameTaken", msg))
 
-        latest_ready = status.latest_ready_revision_name
+        latest_ready = config.status.latest_ready_revision_name if config.status is not None else None
         ready = cond.get(rev.status.conditions if rev.status else None, "Ready")
         if ready is not None and ready.is_true:
             if latest_ready != rev.name:
-                await self.recorder.normal(config, "LatestReadyUpdate", f"LatestReadyRevisionName updated to {rev.name!r}")
+                await self.recorder.normal(
+                    config, "LatestReadyUpdate", f"LatestReadyRevisionName updated to {rev.name!r}"
+                )
             latest_ready = rev.name
             conditions = CONDITIONS.mark(conditions, "Ready", "True", now)
         elif ready is not None and ready.is_false:
-            conditions = CONDITIONS.mark(conditions, "Ready", "False", now, "RevisionFailed", f"Revision {rev.name!r} failed with message: {ready.message}")
+            msg = f"Revision {rev.name!r} failed with message: {ready.message}"
+            conditions = CONDITIONS.mark(conditions, "Ready", "False", now, "RevisionFailed", msg)
         else:
-            conditions = CONDITIONS.mark(conditions, "Ready", "Unknown", now, (ready.reason if ready else None) or "Deploying", (ready.message if ready else None) or "")
+            reason = (ready.reason if ready else None) or "Deploying"
+            conditions = CONDITIONS.mark(
+                conditions, "Ready", "Unknown", now, reason, (ready.message if ready else None) or ""
+            )
         if latest_ready is None:
             latest_ready = await self._newest_ready(config)
-        new = attrs.evolve(
-            status,
-            conditions=conditions,
-            observed_generation=config.metadata.generation,
-            latest_created_revision_name=rev.name,
-            latest_ready_revision_name=latest_ready,
-        )
-        await update_status_if_changed(self.store, config, attrs.evolve(config, status=new))
-        return None
+        changes = {"latest_created_revision_name": rev.name, "latest_ready_revision_name": latest_ready}
+        return Outcome(conditions, changes)
 
     async def _newest_ready(self, config: Configuration) -> str | None:
         revs = await self.store.list(Revision, config.namespace, {CONFIGURATION_LABEL: config.name})
         ready = [r for r in revs if cond.is_true(r.status.conditions if r.status else None, "Ready")]
         if not ready:
             return None
-        return max(ready, key=lambda r: int(r.metadata.label("serving.knative.dev/configurationGeneration", "0") or 0)).name
+        return max(
+            ready,
+            key=lambda r: int(r.metadata.label("serving.knative.dev/configurationGeneration", "0") or 0),
+        ).name

@@ -15,13 +15,12 @@ import attrs
 from pyknative.api import conditions as cond
 from pyknative.api.autoscaling import PodAutoscaler
 from pyknative.api.serving import Revision, RevisionStatus
-from pyknative.errors import NotFoundError
-from pyknative.reconciler.children import NotOwnedError, reconcile_child, update_status_if_changed
+from pyknative.reconciler.base import Conditions, Outcome, reconcile_status
+from pyknative.reconciler.children import NotOwnedError, reconcile_child
 from pyknative.reconciler.events import EventRecorder
 from pyknative.reconciler.revision import resources
 from pyknative.runtime.api import NotRunnableError, Runtime
 from pyknative.store import Store
-from pyknative.timeutil import rfc3339
 
 CONDITIONS = cond.ConditionSet("Ready", ("ResourcesAvailable", "ContainerHealthy"))
 
@@ -39,21 +38,25 @@ class RevisionReconciler:
     forget: Callable[[str], Any] | None = None
 
     async def reconcile(self, key: str) -> float | None:
-        namespace, name = key.split("/", 1)
-        try:
-            rev = await self.store.get(Revision, namespace, name)
-        except NotFoundError:
-            if self.forget is not None:
-                await self.forget(key)
-            return None
-        now = rfc3339(self.clock())
-        status = rev.status or RevisionStatus()
-        conditions = CONDITIONS.initialize(status.conditions, now)
+        return await reconcile_status(
+            key,
+            store=self.store,
+            cls=Revision,
+            clock=self.clock,
+            conditions=CONDITIONS,
+            step=self._step,
+            on_missing=self.forget,
+            default_status=RevisionStatus,
+        )
+
+    async def _step(self, rev: Revision, conditions: Conditions, now: str) -> Outcome:
         if self.publish is not None:
             self.publish(rev)
 
         try:
-            pa = await reconcile_child(self.store, rev, resources.make_pa(rev, self.autoscaler_config()), self.recorder)
+            pa = await reconcile_child(
+                self.store, rev, resources.make_pa(rev, self.autoscaler_config()), self.recorder
+            )
         except NotOwnedError as e:
             pa = None
             conditions = CONDITIONS.mark_false(conditions, "ResourcesAvailable", now, "NotOwned", str(e))
@@ -64,12 +67,12 @@ class RevisionReconciler:
             if cond.get(conditions, "ResourcesAvailable").reason != e.reason:
                 await self.recorder.warning(rev, e.reason, str(e))
             conditions = CONDITIONS.mark_false(conditions, "ResourcesAvailable", now, e.reason, str(e))
-            conditions = CONDITIONS.mark_unknown(conditions, "ContainerHealthy", now, e.reason, "the container has not been started")
-            new = attrs.evolve(status, conditions=conditions, observed_generation=rev.metadata.generation, actual_replicas=0)
-            await update_status_if_changed(self.store, rev, attrs.evolve(rev, status=new))
-            return None
+            conditions = CONDITIONS.mark_unknown(
+                conditions, "ContainerHealthy", now, e.reason, "the container has not been started"
+            )
+            return Outcome(conditions, {"actual_replicas": 0})
 
-        inst = self.runtime.status(key)
+        inst = self.runtime.status(rev.key)
         if inst.ready > 0:
             conditions = CONDITIONS.mark_true(conditions, "ContainerHealthy", now)
             conditions = CONDITIONS.mark_true(conditions, "ResourcesAvailable", now)
@@ -79,22 +82,16 @@ class RevisionReconciler:
                 await self.recorder.warning(rev, reason, message)
             conditions = CONDITIONS.mark_false(conditions, "ContainerHealthy", now, reason, message)
         elif not cond.is_true(conditions, "ResourcesAvailable"):
-            conditions = CONDITIONS.mark_unknown(conditions, "ResourcesAvailable", now, "Deploying", "waiting for an instance to become ready")
+            conditions = CONDITIONS.mark_unknown(
+                conditions, "ResourcesAvailable", now, "Deploying", "waiting for an instance to become ready"
+            )
 
         active = _active_from(pa)
         if active is not None:
             conditions = cond.set_condition(conditions, attrs.evolve(active, last_transition_time=None), now)
 
         desired = pa.status.desired_scale if pa is not None and pa.status is not None else None
-        new = attrs.evolve(
-            status,
-            conditions=conditions,
-            observed_generation=rev.metadata.generation,
-            actual_replicas=inst.ready,
-            desired_replicas=desired,
-        )
-        await update_status_if_changed(self.store, rev, attrs.evolve(rev, status=new))
-        return None
+        return Outcome(conditions, {"actual_replicas": inst.ready, "desired_replicas": desired})
 
 
 def _active_from(pa: PodAutoscaler | None):

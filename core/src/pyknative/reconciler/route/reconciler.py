@@ -24,12 +24,12 @@ from pyknative.api.serving import (
     RouteStatus,
 )
 from pyknative.errors import ConflictError, NotFoundError
-from pyknative.reconciler.children import NotOwnedError, reconcile_child, update_status_if_changed
+from pyknative.reconciler.base import Conditions, Outcome, reconcile_status
+from pyknative.reconciler.children import NotOwnedError, reconcile_child
 from pyknative.reconciler.events import EventRecorder
 from pyknative.reconciler.route import resources
 from pyknative.reconciler.route.traffic import resolve_traffic
 from pyknative.store import Store
-from pyknative.timeutil import rfc3339
 
 CONDITIONS = cond.ConditionSet("Ready", ("AllTrafficAssigned", "IngressReady"))
 
@@ -43,16 +43,19 @@ class RouteReconciler:
     ingress_class: Callable[[Route], str]
 
     async def reconcile(self, key: str) -> float | None:
-        namespace, name = key.split("/", 1)
-        try:
-            route = await self.store.get(Route, namespace, name)
-        except NotFoundError:
-            return None
-        if route.metadata.deletion_timestamp:
-            return None
-        now = rfc3339(self.clock())
-        status = route.status or RouteStatus()
-        conditions = CONDITIONS.initialize(status.conditions, now)
+        return await reconcile_status(
+            key,
+            store=self.store,
+            cls=Route,
+            clock=self.clock,
+            conditions=CONDITIONS,
+            step=self._step,
+            skip_deleting=True,
+            default_status=RouteStatus,
+        )
+
+    async def _step(self, route: Route, conditions: Conditions, now: str) -> Outcome:
+        namespace = route.namespace
         hosts = self.hosts(route)
         traffic = route.spec.traffic if route.spec and route.spec.traffic else ()
 
@@ -61,7 +64,9 @@ class RouteReconciler:
         for t in traffic:
             if t.configuration_name and t.configuration_name not in configs:
                 try:
-                    configs[t.configuration_name] = await self.store.get(Configuration, namespace, t.configuration_name)
+                    configs[t.configuration_name] = await self.store.get(
+                        Configuration, namespace, t.configuration_name
+                    )
                 except NotFoundError:
                     pass
             if t.revision_name and t.revision_name not in revisions:
@@ -70,7 +75,10 @@ class RouteReconciler:
                 except NotFoundError:
                     pass
         resolved, error = resolve_traffic(traffic, configs, revisions)
-        changes: dict = {"url": f"http://{resources.host(route, hosts)}", "address": resources.address(route, hosts)}
+        changes: dict = {
+            "url": f"http://{resources.host(route, hosts)}",
+            "address": resources.address(route, hosts),
+        }
         if error is not None:
             mark = CONDITIONS.mark_unknown if error.transient else CONDITIONS.mark_false
             conditions = mark(conditions, "AllTrafficAssigned", now, error.reason, error.message)
@@ -84,9 +92,7 @@ class RouteReconciler:
                 conditions = _ingress_ready(conditions, ingress, now)
             except NotOwnedError as e:
                 conditions = CONDITIONS.mark_false(conditions, "IngressReady", now, "NotOwned", str(e))
-        new = attrs.evolve(status, conditions=conditions, observed_generation=route.metadata.generation, **changes)
-        await update_status_if_changed(self.store, route, attrs.evolve(route, status=new))
-        return None
+        return Outcome(conditions, changes)
 
     async def _label_revisions(self, namespace: str, config_names: set[str], active: set[str]) -> None:
         candidates: dict[str, Revision] = {}
@@ -114,10 +120,20 @@ class RouteReconciler:
 def _ingress_ready(conditions, ingress: Ingress, now: str):
     st = ingress.status
     if st is None or st.observed_generation != ingress.metadata.generation:
-        return CONDITIONS.mark_unknown(conditions, "IngressReady", now, "IngressNotConfigured", "Ingress has not yet been reconciled.")
+        return CONDITIONS.mark_unknown(
+            conditions, "IngressReady", now, "IngressNotConfigured", "Ingress has not yet been reconciled."
+        )
     ready = cond.get(st.conditions, "Ready")
     if ready is not None and ready.is_true:
         return CONDITIONS.mark_true(conditions, "IngressReady", now)
     if ready is not None and ready.is_false:
-        return CONDITIONS.mark_false(conditions, "IngressReady", now, ready.reason or "IngressFailed", ready.message or "")
-    return CONDITIONS.mark_unknown(conditions, "IngressReady", now, (ready.reason if ready else None) or "Uninitialized", (ready.message if ready else None) or "Waiting for load balancer to be ready")
+        return CONDITIONS.mark_false(
+            conditions, "IngressReady", now, ready.reason or "IngressFailed", ready.message or ""
+        )
+    return CONDITIONS.mark_unknown(
+        conditions,
+        "IngressReady",
+        now,
+        (ready.reason if ready else None) or "Uninitialized",
+        (ready.message if ready else None) or "Waiting for load balancer to be ready",
+    )

@@ -14,12 +14,11 @@ import attrs
 
 from pyknative.api import conditions as cond
 from pyknative.api.serving import Configuration, Route, Service, ServiceStatus
-from pyknative.errors import NotFoundError
-from pyknative.reconciler.children import NotOwnedError, reconcile_child, update_status_if_changed
+from pyknative.reconciler.base import Conditions, Outcome, reconcile_status
+from pyknative.reconciler.children import NotOwnedError, reconcile_child
 from pyknative.reconciler.events import EventRecorder
 from pyknative.reconciler.service import resources
 from pyknative.store import Store
-from pyknative.timeutil import rfc3339
 
 CONDITIONS = cond.ConditionSet("Ready", ("ConfigurationsReady", "RoutesReady"))
 
@@ -31,17 +30,19 @@ class ServiceReconciler:
     clock: Callable[[], datetime]
 
     async def reconcile(self, key: str) -> float | None:
-        namespace, name = key.split("/", 1)
-        try:
-            svc = await self.store.get(Service, namespace, name)
-        except NotFoundError:
-            return None  # children go with it (ownerReferences)
-        if svc.metadata.deletion_timestamp:
-            return None
-        now = rfc3339(self.clock())
-        status = svc.status or ServiceStatus()
-        conditions = CONDITIONS.initialize(status.conditions, now)
+        # a deleted Service's children go with it (ownerReferences)
+        return await reconcile_status(
+            key,
+            store=self.store,
+            cls=Service,
+            clock=self.clock,
+            conditions=CONDITIONS,
+            step=self._step,
+            skip_deleting=True,
+            default_status=ServiceStatus,
+        )
 
+    async def _step(self, svc: Service, conditions: Conditions, now: str) -> Outcome:
         try:
             config = await reconcile_child(self.store, svc, resources.make_configuration(svc), self.recorder)
         except NotOwnedError as e:
@@ -60,9 +61,7 @@ class ServiceReconciler:
         if route is not None:
             conditions, fields = _from_route(conditions, route, now)
             changes.update(fields)
-        new_status = attrs.evolve(status, conditions=conditions, observed_generation=svc.metadata.generation, **changes)
-        await update_status_if_changed(self.store, svc, attrs.evolve(svc, status=new_status))
-        return None
+        return Outcome(conditions, changes)
 
 
 def _from_configuration(conditions, config: Configuration, now: str):
@@ -73,13 +72,17 @@ def _from_configuration(conditions, config: Configuration, now: str):
             "latest_created_revision_name": cs.latest_created_revision_name,
             "latest_ready_revision_name": cs.latest_ready_revision_name,
         }
-    return _propagate(conditions, "ConfigurationsReady", config, now, "ConfigurationFailed"), fields if _observed(config) else {}
+    return _propagate(
+        conditions, "ConfigurationsReady", config, now, "ConfigurationFailed"
+    ), fields if _observed(config) else {}
 
 
 def _from_route(conditions, route: Route, now: str):
     rs = route.status
     fields = {"url": rs.url, "address": rs.address, "traffic": rs.traffic} if rs is not None else {}
-    return _propagate(conditions, "RoutesReady", route, now, "RouteFailed"), fields if _observed(route) else {}
+    return _propagate(conditions, "RoutesReady", route, now, "RouteFailed"), fields if _observed(
+        route
+    ) else {}
 
 
 def _observed(child) -> bool:
@@ -95,6 +98,8 @@ def _propagate(conditions, ctype: str, child, now: str, failed_reason: str):
     if ready is not None and ready.is_true:
         return CONDITIONS.mark_true(conditions, ctype, now)
     if ready is not None and ready.is_false:
-        return CONDITIONS.mark_false(conditions, ctype, now, ready.reason or failed_reason, ready.message or "")
+        return CONDITIONS.mark_false(
+            conditions, ctype, now, ready.reason or failed_reason, ready.message or ""
+        )
     reason = (ready.reason if ready else None) or "Deploying"
     return CONDITIONS.mark_unknown(conditions, ctype, now, reason, (ready.message if ready else None) or "")

@@ -3,7 +3,12 @@
 A ``ref`` to any kind registered as addressable resolves to its ``status.address.url`` (a Knative Service's is its
 cluster-local URL, served here by the embedded gateway); a relative ``uri`` is resolved against it as RFC 3986
 says (Go's ``url.ResolveReference``: ``/x`` replaces the path, ``x`` its last segment); an absolute ``uri`` stands
-alone (admission refuses one next to a ``ref``). An unresolvable destination is an error with a reason, which reconcilers turn into a condition.
+alone (admission refuses one next to a ``ref``). An unresolvable destination is an error with a reason, which
+reconcilers turn into a condition.
+
+It sits beside the per-kind packages, not in one of them: every eventing reconciler resolves Destinations
+(Triggers' and Subscriptions' subscribers, replies, everyone's dead-letter sinks), and so would any kind that
+sends to one (a source's sink).
 """
 
 from __future__ import annotations
@@ -40,7 +45,9 @@ async def resolve(dest, namespace: str, store: Store, kinds: Kinds) -> str:
     try:
         reg = kinds.get(api_version, kind)
     except NotFoundError:
-        raise UnresolvableError("KindNotInstalled", f"{kind} ({api_version}) is not a kind this platform knows") from None
+        raise UnresolvableError(
+            "KindNotInstalled", f"{kind} ({api_version}) is not a kind this platform knows"
+        ) from None
     if not reg.addressable:
         raise UnresolvableError("NotAddressable", f"{kind} {ns}/{name} is not addressable")
     try:
@@ -68,6 +75,8 @@ async def resolve_dead_letter_sink(
     try:
         uri = await resolve(dls, namespace, store, kinds)
     except UnresolvableError as e:
-        conditions = condset.mark_false(conditions, "DeadLetterSinkResolved", now, "Unable to get the dead letter sink's URI", str(e))
+        conditions = condset.mark_false(
+            conditions, "DeadLetterSinkResolved", now, "Unable to get the dead letter sink's URI", str(e)
+        )
         return None, conditions, False
     return uri, condset.mark_true(conditions, "DeadLetterSinkResolved", now), True
