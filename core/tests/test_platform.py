@@ -10,6 +10,7 @@ import pytest
 
 from pyknative import hookimpl
 from pyknative.api import conditions as cond
+from pyknative.api.eventing import Broker, Trigger
 from pyknative.api.serving import Revision, Route, Service
 from pyknative.errors import BackendNotInstalledError, PluginConflictError
 from pyknative.platform import Platform
@@ -88,6 +89,25 @@ async def test_no_reconcile_lists_the_store_each_kind_is_listed_once_by_its_info
         assert len(listed_at_start) == len(set(listed_at_start)), listed_at_start  # one list per kind
         for i in range(40):
             await store.create(_service(i))
+        await store.create(Broker.from_dict({"metadata": {"name": "default", "namespace": "default"}}))
+        for i in range(10):
+            await store.create(
+                Trigger.from_dict(
+                    {
+                        "metadata": {"name": f"t{i}", "namespace": "default"},
+                        "spec": {
+                            "broker": "default",
+                            "subscriber": {
+                                "ref": {
+                                    "apiVersion": "serving.knative.dev/v1",
+                                    "kind": "Service",
+                                    "name": f"s{i}",
+                                }
+                            },
+                        },
+                    }
+                )
+            )
 
         async def all_reconciled() -> bool:
             revs = await store.inner.list(Revision)
@@ -103,7 +123,8 @@ async def test_no_reconcile_lists_the_store_each_kind_is_listed_once_by_its_info
             )
 
         await _until(all_reconciled)
-        # 40 Services went through five controllers each, and nothing listed the store again.
+        # 40 Services went through five controllers each, a Broker and 10 Triggers through theirs, and nothing
+        # listed the store again.
         assert store.lists == listed_at_start
         assert {"Service", "Configuration", "Revision", "Route", "Ingress", "PodAutoscaler"} <= set(
             store.lists

@@ -13,7 +13,7 @@ def new_controller(platform) -> Controller:
     ev = platform.eventing
     r = BrokerReconciler(
         Broker,
-        platform.store,
+        platform.cache,
         platform.kinds,
         platform.recorder("broker-controller"),
         platform.clock,

@@ -10,7 +10,7 @@ from pyknative.reconciler.controller import Controller, owner_keys
 
 def new_controller(platform) -> Controller:
     r = ChannelReconciler(
-        Channel, platform.store, platform.kinds, platform.recorder("channel-controller"), platform.clock
+        Channel, platform.cache, platform.kinds, platform.recorder("channel-controller"), platform.clock
     )
     watches = [(cls, owner_keys("Channel")) for cls in served_kinds(platform)]
     return Controller("channel", platform.store, Channel, r.reconcile, watches=watches)

@@ -18,7 +18,7 @@ def new_controllers(platform) -> list[Controller]:
     for cls in served_kinds(platform):
         r = ChannelableReconciler(
             cls,
-            platform.store,
+            platform.cache,
             platform.clock,
             ev.channel_backend,
             ev.channel_url,

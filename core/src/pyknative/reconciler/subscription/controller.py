@@ -11,7 +11,7 @@ def new_controller(platform) -> Controller:
     ev = platform.eventing
     r = SubscriptionReconciler(
         Subscription,
-        platform.store,
+        platform.cache,
         platform.kinds,
         platform.clock,
         channel_route=ev.routes.channel,

@@ -13,7 +13,7 @@ def new_controller(platform) -> Controller:
     r = TriggerReconciler(
         Trigger,
         Broker,
-        platform.store,
+        platform.cache,
         platform.kinds,
         platform.clock,
         broker_channel=ev.routes.broker,
