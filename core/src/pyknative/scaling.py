@@ -6,6 +6,10 @@ answer a :class:`ScaleFloor` (hook ``pyknative_scale_floor``), a lower bound the
 class's decision (a scheduled warm-up, say). The scaler's own memory between
 ticks (panic mode start, last activity, ...) is an opaque ``state`` value it returns and gets back, so a
 decision is a pure function of metrics, config, state and time, and can be tested as a table.
+
+A scaler reads the revision's settings from ``ScaleInput.settings`` (:mod:`pyknative.autoscaling_settings`:
+annotation over ``config-autoscaler`` over Knative's default, the same rules the core applies), and only its
+class's own keys from ``annotations`` and ``config``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
+
+from pyknative.autoscaling_settings import RevisionAutoscaling, resolve
+from pyknative.config.serving import AutoscalerConfig
 
 
 @attrs.frozen
@@ -26,6 +33,10 @@ class MetricSample:
     concurrency: float
     #: requests that arrived during the second
     requests: float
+
+
+def _settings_of(inp: ScaleInput) -> RevisionAutoscaling:
+    return resolve(inp.annotations, AutoscalerConfig.from_values(inp.config))
 
 
 @attrs.frozen
@@ -57,6 +68,11 @@ class ScaleInput:
     #: wall-clock time (epoch seconds) of the decision, for calendar rules such as scheduled floors; ``now``
     #: stays the clock of the samples. The reconciler fills it from its clock; left out, it is ``time.time()``.
     wall: float = attrs.field(factory=time.time)
+    #: the revision's settings, resolved from ``annotations`` over ``config`` when the input is made (so an
+    #: ``attrs.evolve`` of either resolves them again); a key ``config`` lacks takes Knative's default
+    settings: RevisionAutoscaling = attrs.field(
+        init=False, default=attrs.Factory(_settings_of, takes_self=True), repr=False, eq=False
+    )
 
 
 @attrs.frozen

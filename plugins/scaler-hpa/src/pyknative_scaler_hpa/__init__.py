@@ -11,7 +11,7 @@ from pyknative_scaler_hpa.manifest import make_hpa
 from pyknative_scaler_hpa.measure import MeasureState, measure
 from pyknative_scaler_hpa.quantity import binary_si, parse_quantity
 from pyknative_scaler_hpa.scaler import CPU_PERCENT, CPU_REQUEST_CORES, MEMORY_BYTES, HPAScaler
-from pyknative_scaler_hpa.spec import HPASpec, resolve_spec
+from pyknative_scaler_hpa.spec import HPASpec, resolve_spec, spec_from
 from pyknative_scaler_hpa.state import HPAState
 from pyknative_scaler_hpa.validation import validate_annotations
 
@@ -29,5 +29,6 @@ __all__ = [
     "measure",
     "parse_quantity",
     "resolve_spec",
+    "spec_from",
     "validate_annotations",
 ]

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pyknative import hookimpl
-from pyknative.config import Key, parse_duration
+from pyknative.config import Key, parse_duration, read_section
 from pyknative_scaler_hpa import keys as k
 from pyknative_scaler_hpa.scaler import HPAScaler
 
@@ -19,15 +19,13 @@ def _check_stabilization(text: str) -> float:
     return seconds
 
 
+#: the ``config-hpa`` section: each key's default and the check that turns it into seconds
+CONFIG_KEYS: Mapping[str, Key] = {k.STABILIZATION_KEY: Key(k.STABILIZATION_DEFAULT, _check_stabilization)}
+
+
 def scale_down_stabilization(platform: Any) -> float:
     """``config-hpa: scale-down-stabilization`` in seconds from the platform's config (300 without one)."""
-    config = getattr(platform, "config", None)
-    if config is None:
-        return _check_stabilization(k.STABILIZATION_DEFAULT)
-    try:
-        return _check_stabilization(config.get(k.CONFIG_SECTION, k.STABILIZATION_KEY))
-    except KeyError:
-        return _check_stabilization(k.STABILIZATION_DEFAULT)
+    return read_section(getattr(platform, "config", None), k.CONFIG_SECTION, CONFIG_KEYS)[k.STABILIZATION_KEY]
 
 
 class HPAPlugin:
@@ -43,7 +41,7 @@ class HPAPlugin:
 
     @hookimpl
     def pyknative_config_schema(self) -> Mapping[str, Mapping[str, Any]]:
-        return {k.CONFIG_SECTION: {k.STABILIZATION_KEY: Key(k.STABILIZATION_DEFAULT, _check_stabilization)}}
+        return {k.CONFIG_SECTION: CONFIG_KEYS}
 
 
 plugin = HPAPlugin()

@@ -24,7 +24,7 @@ from pyknative.scaling import ScaleDecision, ScaleInput
 from pyknative_scaler_hpa import keys as k
 from pyknative_scaler_hpa.measure import MeasureState, measure
 from pyknative_scaler_hpa.rules import recommend, scale_up_limit, stabilize
-from pyknative_scaler_hpa.spec import HPASpec, resolve_spec
+from pyknative_scaler_hpa.spec import HPASpec, spec_from
 from pyknative_scaler_hpa.state import HPAState
 from pyknative_scaler_hpa.validation import validate_annotations
 
@@ -55,11 +55,8 @@ class HPAScaler:
     scale_down_stabilization: float = 300.0
 
     def spec(self, inp: ScaleInput) -> HPASpec:
-        return resolve_spec(
-            inp.annotations,
-            inp.config,
-            reachable=inp.reachable,
-            scale_down_stabilization=self.scale_down_stabilization,
+        return spec_from(
+            inp.settings, reachable=inp.reachable, scale_down_stabilization=self.scale_down_stabilization
         )
 
     def measure(self, pids: Sequence[int], state: Any) -> tuple[dict[str, float], MeasureState]:
