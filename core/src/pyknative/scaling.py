@@ -14,6 +14,7 @@ class's own keys from ``annotations`` and ``config``.
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
@@ -124,8 +125,24 @@ class MeasuringScaler(Scaler, Protocol):
 
     Where the runtime runs local processes, the core calls ``measure`` once per tick with the process ids of
     the ready instances and what the previous call returned, and passes the measurements to ``decide`` as
-    ``ScaleInput.resources``. This is the scaler's one impure part; ``decide`` stays pure.
+    ``ScaleInput.resources``. A ``measure`` that also takes an ``instances`` keyword gets every running
+    instance, ready or not, with its start and readiness times (:class:`pyknative.runtime.api.InstanceInfo`),
+    say to leave out the CPU an instance used while starting. This is the scaler's one impure part;
+    ``decide`` stays pure.
     """
 
     def measure(self, pids: Sequence[int], state: Any) -> tuple[Mapping[str, float], Any]:
         """``(resources, state)`` for the instances ``pids``; ``state`` is handed back next time (None first)."""
+
+
+def call_measure(
+    scaler: MeasuringScaler, pids: Sequence[int], state: Any, instances: Sequence[Any]
+) -> tuple[Mapping[str, float], Any]:
+    """``scaler.measure(pids, state)``, passing ``instances=`` too where its ``measure`` takes that keyword."""
+    try:
+        takes_instances = "instances" in inspect.signature(scaler.measure).parameters
+    except (TypeError, ValueError):
+        takes_instances = False
+    if takes_instances:
+        return scaler.measure(pids, state, instances=tuple(instances))
+    return scaler.measure(pids, state)

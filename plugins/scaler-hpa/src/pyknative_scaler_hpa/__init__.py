@@ -1,7 +1,8 @@
 """pyknative-scaler-hpa: Knative's HPA class (``hpa.autoscaling.knative.dev``) as a pyknative scaler plugin.
 
 ``HPAScaler().decide(inp, state)`` applies the Kubernetes HorizontalPodAutoscaler rule to the CPU or memory
-the core measured (``measure(pids, previous)``) and puts in ``ScaleInput.resources``;
+the core measured (``measure(pids, previous, instances)``, leaving out the CPU of instances still starting, as
+Kubernetes' CPU initialization period does) and puts in ``ScaleInput.resources``;
 ``HPAScaler().validate(annotations, path)`` checks a revision's HPA annotations; ``make_hpa(...)`` renders the
 ``autoscaling/v2`` HorizontalPodAutoscaler a Kubernetes deployment would use.
 """

@@ -29,11 +29,19 @@ MAX_SCALE = s.MAX_SCALE_KEYS
 INITIAL_SCALE = s.INITIAL_SCALE_KEYS
 WINDOW = s.WINDOW_KEYS
 
-#: the plugin's own operator-config section and key (contributed through ``pyknative_config_schema``)
+#: the plugin's own operator-config section and keys (contributed through ``pyknative_config_schema``)
 CONFIG_SECTION = "config-hpa"
 STABILIZATION_KEY = "scale-down-stabilization"
 STABILIZATION_DEFAULT = "300s"
+CPU_INITIALIZATION_KEY = "cpu-initialization-period"
+CPU_INITIALIZATION_DEFAULT = "5m"
+READINESS_DELAY_KEY = "initial-readiness-delay"
+READINESS_DELAY_DEFAULT = "30s"
 
+#: Kubernetes' ``--horizontal-pod-autoscaler-cpu-initialization-period`` and ``-initial-readiness-delay``
+#: (seconds): how long after an instance starts its CPU samples are judged by when it turned ready
+CPU_INITIALIZATION_PERIOD = 300.0
+INITIAL_READINESS_DELAY = 30.0
 #: Kubernetes' ``--horizontal-pod-autoscaler-tolerance``: ratios within 10% of 1 change nothing.
 TOLERANCE = 0.1
 #: ``autoscaling/v2`` defaulting: an HPA without metrics scales on 80% average CPU utilisation.

@@ -32,8 +32,8 @@ from pyknative.reconciler.autoscaling.floor import apply_floors
 from pyknative.reconciler.autoscaling.metrics import MetricsCollector
 from pyknative.reconciler.children import update_status_if_changed
 from pyknative.reconciler.events import EventRecorder
-from pyknative.runtime.api import NotRunnableError, Runtime
-from pyknative.scaling import MeasuringScaler, ScaleFloor, ScaleInput
+from pyknative.runtime.api import InstancesStatus, NotRunnableError, Runtime
+from pyknative.scaling import MeasuringScaler, ScaleFloor, ScaleInput, call_measure
 from pyknative.store import Store
 from pyknative.timeutil import rfc3339
 
@@ -109,7 +109,7 @@ class PodAutoscalerReconciler:
             pending_requests=max(pokes, self.waiting(key)),
             now=time.monotonic(),
             reachable=(pa.spec.reachability if pa.spec else None) != UNREACHABLE,
-            resources=self._measure(key, scaler, inst.pids, rev),
+            resources=self._measure(key, scaler, inst, rev),
             wall=self.clock().timestamp(),
         )
         decision = scaler.decide(inp, self.metrics.state.get(key))
@@ -150,12 +150,13 @@ class PodAutoscalerReconciler:
         await update_status_if_changed(self.store, pa, attrs.evolve(pa, status=new))
         return self.tick
 
-    def _measure(self, key: str, scaler: Any, pids: tuple[int, ...], rev: Revision) -> dict[str, float]:
+    def _measure(self, key: str, scaler: Any, inst: InstancesStatus, rev: Revision) -> dict[str, float]:
         """A measuring scaler's reading of the ready instances (``{}`` for other scalers or with none ready), with
         ``cpu_request_cores`` when the serving container requests CPU (utilisation is then relative to it)."""
-        if not isinstance(scaler, MeasuringScaler) or not pids:
+        if not isinstance(scaler, MeasuringScaler) or not inst.pids:
             return {}
-        resources, self.metrics.measure_state[key] = scaler.measure(pids, self.metrics.measure_state.get(key))
+        previous = self.metrics.measure_state.get(key)
+        resources, self.metrics.measure_state[key] = call_measure(scaler, inst.pids, previous, inst.instances)
         resources = dict(resources)
         containers = (rev.spec.containers if rev.spec else None) or ()
         requests = (containers[0].resources.requests if containers and containers[0].resources else None) or {}
