@@ -1,6 +1,7 @@
 """A small app for autoscaling tests: ``GET /?sleep=S&n=N`` answers ``<revision> <pid> <N>`` after S seconds
 and logs ``served n=N`` (so a test can tell that each request reached the app exactly once); ``burn=S`` keeps
-a CPU busy for S seconds first (for the HPA class's cpu metric).
+a CPU busy for S seconds first (for the HPA class's cpu metric). ``$STARTUP_BURN`` seconds of CPU are burnt
+before it listens, as an interpreter that imports a lot does.
 
 It follows Knative's runtime contract (listens on $PORT) and, like most apps, dies at once on SIGTERM: a request
 cut by a careless scale-down would show up as an error.
@@ -45,6 +46,9 @@ class _Server(ThreadingHTTPServer):
 
 
 if __name__ == "__main__":
+    started = time.process_time()
+    while time.process_time() - started < float(os.environ.get("STARTUP_BURN", "0")):
+        pass
     port = int(os.environ.get("PORT", "8080"))
     server = _Server(("127.0.0.1", port), Sleepy)
     print(f"sleepy listening on {port}", flush=True)

@@ -41,9 +41,10 @@ spec:
 """
 
 
-def start_with_services(tmp: Path, services: dict[str, str]) -> Served:
-    """`pyknative serve` with :data:`OPS`, the ``services`` (name -> manifest) applied and Ready."""
-    (tmp / "ops.yaml").write_text(OPS)
+def start_with_services(tmp: Path, services: dict[str, str], ops: str = OPS) -> Served:
+    """`pyknative serve` with ``ops`` (:data:`OPS` by default), the ``services`` (name -> manifest) applied and
+    Ready."""
+    (tmp / "ops.yaml").write_text(ops)
     s = Served(tmp / "data", config=tmp / "ops.yaml").start()
     try:
         for manifest in services.values():

@@ -249,3 +249,24 @@ def test_hpa_class_scales_on_the_cpu_the_instances_burn_and_never_to_zero(served
     time.sleep(3)
     assert _pa(served, rev)["desiredScale"] >= 1
     served.ok("delete", "ksvc", name)
+
+
+def test_hpa_class_does_not_count_the_cpu_an_instance_burns_while_starting(served: Served):
+    """Kubernetes' CPU initialization period: an idle revision whose interpreter burns CPU while it starts stays
+    at one instance (before, its start-up CPU, counted, scaled it to two, whose start-up scaled it further)."""
+    name = "slowstart"
+    manifest = service(name, {
+        "autoscaling.knative.dev/class": "hpa.autoscaling.knative.dev",
+        "autoscaling.knative.dev/metric": "cpu",
+        "autoscaling.knative.dev/target": "10",
+        "autoscaling.knative.dev/max-scale": "4",
+    }).replace('env: [{name: VERSION, value: "1"}]', 'env: [{name: VERSION, value: "1"}, {name: STARTUP_BURN, value: "0.5"}]')
+    assert "STARTUP_BURN" in manifest
+    served.ok("apply", "-f", "-", input=manifest)
+    served.ok("wait", "ksvc", name, "--for", "condition=Ready", "--timeout", "60s")
+    rev = f"{name}-00001"
+    time.sleep(3)  # six autoscaler ticks, each measuring the new instance
+    assert _pa(served, rev)["desiredScale"] == 1
+    events = served.ok("get", "events")
+    assert not re.search(rf"ScaleTargetChanged\s+podautoscaler/{rev}\s+desired scale 1 -> [2-9]", events), events
+    served.ok("delete", "ksvc", name)

@@ -6,15 +6,23 @@ answer a :class:`ScaleFloor` (hook ``pyknative_scale_floor``), a lower bound the
 class's decision (a scheduled warm-up, say). The scaler's own memory between
 ticks (panic mode start, last activity, ...) is an opaque ``state`` value it returns and gets back, so a
 decision is a pure function of metrics, config, state and time, and can be tested as a table.
+
+A scaler reads the revision's settings from ``ScaleInput.settings`` (:mod:`pyknative.autoscaling_settings`:
+annotation over ``config-autoscaler`` over Knative's default, the same rules the core applies), and only its
+class's own keys from ``annotations`` and ``config``.
 """
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
+
+from pyknative.autoscaling_settings import RevisionAutoscaling, resolve
+from pyknative.config.serving import AutoscalerConfig
 
 
 @attrs.frozen
@@ -26,6 +34,10 @@ class MetricSample:
     concurrency: float
     #: requests that arrived during the second
     requests: float
+
+
+def _settings_of(inp: ScaleInput) -> RevisionAutoscaling:
+    return resolve(inp.annotations, AutoscalerConfig.from_values(inp.config))
 
 
 @attrs.frozen
@@ -57,6 +69,11 @@ class ScaleInput:
     #: wall-clock time (epoch seconds) of the decision, for calendar rules such as scheduled floors; ``now``
     #: stays the clock of the samples. The reconciler fills it from its clock; left out, it is ``time.time()``.
     wall: float = attrs.field(factory=time.time)
+    #: the revision's settings, resolved from ``annotations`` over ``config`` when the input is made (so an
+    #: ``attrs.evolve`` of either resolves them again); a key ``config`` lacks takes Knative's default
+    settings: RevisionAutoscaling = attrs.field(
+        init=False, default=attrs.Factory(_settings_of, takes_self=True), repr=False, eq=False
+    )
 
 
 @attrs.frozen
@@ -108,8 +125,24 @@ class MeasuringScaler(Scaler, Protocol):
 
     Where the runtime runs local processes, the core calls ``measure`` once per tick with the process ids of
     the ready instances and what the previous call returned, and passes the measurements to ``decide`` as
-    ``ScaleInput.resources``. This is the scaler's one impure part; ``decide`` stays pure.
+    ``ScaleInput.resources``. A ``measure`` that also takes an ``instances`` keyword gets every running
+    instance, ready or not, with its start and readiness times (:class:`pyknative.runtime.api.InstanceInfo`),
+    say to leave out the CPU an instance used while starting. This is the scaler's one impure part;
+    ``decide`` stays pure.
     """
 
     def measure(self, pids: Sequence[int], state: Any) -> tuple[Mapping[str, float], Any]:
         """``(resources, state)`` for the instances ``pids``; ``state`` is handed back next time (None first)."""
+
+
+def call_measure(
+    scaler: MeasuringScaler, pids: Sequence[int], state: Any, instances: Sequence[Any]
+) -> tuple[Mapping[str, float], Any]:
+    """``scaler.measure(pids, state)``, passing ``instances=`` too where its ``measure`` takes that keyword."""
+    try:
+        takes_instances = "instances" in inspect.signature(scaler.measure).parameters
+    except (TypeError, ValueError):
+        takes_instances = False
+    if takes_instances:
+        return scaler.measure(pids, state, instances=tuple(instances))
+    return scaler.measure(pids, state)

@@ -15,7 +15,7 @@ from pyknative.api.serving import Revision
 from pyknative.reconciler.autoscaling.metrics import MetricsCollector
 from pyknative.reconciler.autoscaling.reconciler import PodAutoscalerReconciler
 from pyknative.reconciler.events import EventRecorder
-from pyknative.runtime.api import InstancesStatus
+from pyknative.runtime.api import InstanceInfo, InstancesStatus
 from pyknative.scaling import ScaleDecision, ScaleInput
 from pyknative.store.sqlite import SQLiteStore
 
@@ -111,3 +111,29 @@ async def test_other_scalers_and_revisions_with_nothing_ready_are_not_measured(s
     measuring = MeasuringScaler()
     await reconciler(store, RecordingRuntime(pids=()), measuring).reconcile("default/r-00001")
     assert measuring.measured == [] and dict(measuring.inputs[0].resources) == {}
+
+
+@attrs.define
+class InstancesScaler(Scaler):
+    """A measuring scaler whose ``measure`` takes ``instances``: it gets every running instance's times."""
+
+    seen: list[tuple[Any, ...]] = attrs.field(factory=list)
+
+    def measure(self, pids, state, instances=()):
+        self.seen.append(tuple(instances))
+        return {"cpu_percent": 1.0}, state
+
+
+async def test_a_measure_that_takes_instances_gets_their_start_and_readiness_times(store):
+    starting = InstanceInfo(pid=102, started_at=1000.0, ready=False, ready_changed_at=None)
+    ready = InstanceInfo(pid=101, started_at=900.0, ready=True, ready_changed_at=901.0)
+
+    @attrs.define
+    class Runtime(RecordingRuntime):
+        def status(self, key: str) -> InstancesStatus:
+            return InstancesStatus(desired=2, ready=1, total=2, pids=(101,), instances=(ready, starting))
+
+    scaler = InstancesScaler()
+    await reconciler(store, Runtime(pids=(101,)), scaler).reconcile("default/r-00001")
+    assert scaler.seen == [(ready, starting)]
+    # a measure without the keyword is called as before (the test above), with the ready pids only

@@ -73,6 +73,7 @@ async def runtime(tmp_path: Path, changes: list[str]) -> AsyncIterator[LocalProc
 async def test_instance_becomes_ready_and_serves_on_port_with_env(runtime: LocalProcessRuntime) -> None:
     seen_ready: list[float] = []
     runtime.on_change = lambda key: seen_ready.extend([time.monotonic()] if runtime.endpoints(key) else [])
+    before = time.time()
     await runtime.converge(app_spec(GREETING="hi there"), 1)
     assert runtime.endpoints(KEY) == []
     await eventually(lambda: runtime.endpoints(KEY))
@@ -80,6 +81,8 @@ async def test_instance_becomes_ready_and_serves_on_port_with_env(runtime: Local
     [state] = runtime.instances(KEY)
     assert state.ready and state.pid is not None and state.port == port and state.restarts == 0
     assert state.id.startswith("hello-00001-")
+    # when the process started and when it turned ready, on the wall clock (the HPA's CPU rule reads them)
+    assert before <= state.started_at <= state.ready_changed_at <= time.time()
     assert await http_get(host, port, "/env/GREETING") == (200, "hi there")
     assert await http_get(host, port, "/env/PORT") == (200, str(port))
     assert await http_get(host, port, "/env/PATH") == (200, os.environ["PATH"])

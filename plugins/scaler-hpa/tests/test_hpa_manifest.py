@@ -122,3 +122,29 @@ def test_parse_quantity(text, value):
 def test_parse_quantity_refuses(text):
     with pytest.raises(ValueError, match="invalid quantity"):
         parse_quantity(text)
+
+
+@pytest.mark.parametrize(
+    ("annotations", "target", "window"),
+    [
+        # before, the manifest rendered a target of -5% and 1 s stabilization windows while the local decision
+        # used 80% and the operator's 300 s: both now read the core's resolution, which ignores what admission
+        # refuses (a target below 0.01, a window outside [6s, 1h])
+        pytest.param({"target": "-5", "window": "1s"}, 80.0, None, id="refused-values-ignored-by-both"),
+        pytest.param({"target": "0.001"}, 80.0, None, id="target-below-minimum"),
+        pytest.param({"target": "40", "window": "2h"}, 40.0, None, id="window-above-1h"),
+        pytest.param({"target": "40", "window": "90s"}, 40.0, 90, id="valid-values-used-by-both"),
+    ],
+)
+def test_the_manifest_and_the_local_decision_read_the_same_settings(annotations, target, window):
+    from _hpa_helpers import make_input
+    from pyknative_scaler_hpa import HPAScaler
+
+    spec = render(annotations)["spec"]
+    rendered = spec["metrics"][0]["resource"]["target"]["averageUtilization"] if "metrics" in spec else 80
+    rendered_window = spec.get("behavior", {}).get("scaleDown", {}).get("stabilizationWindowSeconds")
+    local = HPAScaler().spec(make_input(annotations=annotations))
+    assert (rendered, rendered_window) == (target, window)
+    assert local.target == target
+    assert local.scale_down_window == (window if window is not None else 300.0)
+    assert local.scale_up_window == (window if window is not None else 0.0)

@@ -93,7 +93,7 @@ def test_gone_processes_are_skipped(spawn):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     resources, state = measure([idle, dead.pid], None)
-    assert set(resources) == {"cpu_percent", "memory_bytes"}
+    assert set(resources) == {"cpu_percent", "cpu_instances", "memory_bytes"} and resources["cpu_instances"] == 1
     assert [pid for pid, _ in state.readings] == [idle]
     assert measure([dead.pid], state) == ({}, MeasureState({}))
     assert measure([], None)[0] == {}

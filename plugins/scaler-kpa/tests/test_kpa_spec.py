@@ -88,7 +88,10 @@ def test_legacy_fraction_utilization_and_rps_target():
 
 
 def test_tiny_target_is_floored():
-    assert resolve_spec({A + "target": "0.001"}, {}, 0).target == 0.01
+    # the smallest target admission accepts, times the 70% utilisation, is below Knative's TargetMin
+    assert resolve_spec({A + "target": "0.01"}, {}, 0).target == 0.01
+    # one admission refuses is ignored, as every invalid annotation is: the default target applies
+    assert resolve_spec({A + "target": "0.001"}, {}, 0).target == 70.0
 
 
 def test_panic_window_is_at_least_one_second():
@@ -130,3 +133,34 @@ def test_no_samples_in_window_is_zero():
 def test_history_restarts_after_a_silent_window():
     samples = steady(100, seconds=10, now=NOW - 100) + steady(30, seconds=3)
     assert window_average(samples, NOW, 60, concurrency) == 30.0
+
+
+def test_a_window_past_admissions_bound_is_the_configs_for_the_kpa_and_for_metrics():
+    """Before, the KPA took ``window: 2h`` while the core's /metrics reported the config's window: now both read
+    the core's resolution."""
+    from pyknative.autoscaling_settings import resolve
+    from pyknative.config import AutoscalerConfig
+
+    ann, config = {A + "window": "2h"}, {"stable-window": "30s"}
+    assert resolve_spec(ann, config, 0).stable_window == 30.0
+    assert resolve(ann, AutoscalerConfig.from_values(config)).stable_window == 30.0
+
+
+@pytest.mark.parametrize(
+    ("annotations", "config", "field", "want"),
+    [
+        # max-scale -1 was "no bound" for the KPA (max(0, -1)); the config's max-scale now, as for the floor clamp
+        pytest.param({"max-scale": "-1"}, {"max-scale": "5"}, "max_scale", 5, id="negative-max-scale"),
+        # min-scale -1 dropped the config's min-scale to 0
+        pytest.param({"min-scale": "-1"}, {"min-scale": "2"}, "min_scale", 2, id="negative-min-scale"),
+        # delays and retention past admission's 1h bound were taken
+        pytest.param({"scale-down-delay": "2h"}, {}, "scale_down_delay", 0.0, id="delay-above-1h"),
+        pytest.param({"scale-to-zero-pod-retention-period": "2h"}, {}, "retention_period", 0.0,
+                     id="retention-above-1h"),
+        # a utilisation above 100% aimed above the target (150% of 100 = 150)
+        pytest.param({"target-utilization-percentage": "150"}, {}, "target", 70.0, id="utilization-above-100"),
+    ],
+)
+def test_annotations_admission_refuses_fall_back_to_the_config(annotations, config, field, want):
+    spec = resolve_spec({A + k: v for k, v in annotations.items()}, config, 0)
+    assert getattr(spec, field) == want

@@ -9,7 +9,9 @@ keys exactly the ConfigMap keys, their defaults Knative's. Typical use::
     cfg.domain.domain_for("default", {"app": "x"})    # "svc.cluster.local" unless config-domain says otherwise
     print(cfg.to_yaml())                              # `pyknative config show`
 
-Plugins add sections with ``extra_schema={"config-kafka": {"bootstrap.servers": "localhost:9092"}}``.
+Plugins add sections with ``extra_schema={"config-kafka": {"bootstrap.servers": "localhost:9092"}}`` (their
+``pyknative_config_schema`` hook) and read them back as typed values with
+``read_section(platform.config, "config-hpa", keys)``.
 """
 
 from pyknative.config.eventing import (
@@ -26,6 +28,7 @@ from pyknative.config.local import PyknativeSettings
 from pyknative.config.model import OperatorConfig
 from pyknative.config.observability import LoggingConfig, ObservabilityConfig, TracingConfig
 from pyknative.config.schema import ConfigSchema, Key, core_schema
+from pyknative.config.sections import read_section
 from pyknative.config.selectors import LabelSelector, Requirement
 from pyknative.config.serving import (
     CLUSTER_LOCAL_DOMAIN,
@@ -74,4 +77,5 @@ __all__ = [
     "parse_duration",
     "parse_float",
     "parse_int",
+    "read_section",
 ]

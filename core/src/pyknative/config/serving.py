@@ -7,6 +7,8 @@ values as Knative's Go code does, applies the same cross-key checks, and raises 
 
 from __future__ import annotations
 
+import functools
+import types
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
@@ -16,6 +18,7 @@ from pyknative.config import gotemplate
 from pyknative.config import values as v
 from pyknative.config._reader import SectionReader
 from pyknative.config.selectors import LabelSelector, parse_label_selector
+from pyknative.errors import ConfigError
 
 T = TypeVar("T")
 
@@ -404,6 +407,20 @@ class AutoscalerConfig:
         return self.stable_window * self.panic_window_percentage / 100.0
 
     @classmethod
+    def from_values(cls, data: Mapping[str, str] | None = None) -> AutoscalerConfig:
+        """``config-autoscaler`` from a partial or unchecked mapping (what a scaler's test hands it, say).
+
+        Every key missing from ``data``, and every value the loader would refuse (one that does not parse, is
+        out of range, or conflicts with a key read before it in alphabetical order), takes Knative's default;
+        keys that are not ``config-autoscaler``'s are ignored. A mapping the loader accepts gives the same view
+        as :meth:`from_section`. Never raises.
+        """
+        items = tuple(
+            sorted((str(k), str(v)) for k, v in (data or {}).items() if k in _autoscaler_defaults())
+        )
+        return _lenient_autoscaler(items)
+
+    @classmethod
     def from_section(cls, data: Mapping[str, str]) -> AutoscalerConfig:
         r = SectionReader("config-autoscaler", data)
         f = {
@@ -461,6 +478,31 @@ class AutoscalerConfig:
                 activation_scale=i["activation-scale"],
             )
         )
+
+
+@functools.cache
+def _autoscaler_defaults() -> Mapping[str, str]:
+    from pyknative.config.schema import core_schema  # the schema builds on this module's checks
+
+    return types.MappingProxyType(core_schema()["config-autoscaler"])
+
+
+@functools.lru_cache(maxsize=64)
+def _lenient_autoscaler(items: tuple[tuple[str, str], ...]) -> AutoscalerConfig:
+    defaults = _autoscaler_defaults()
+    try:
+        return AutoscalerConfig.from_section({**defaults, **dict(items)})
+    except ConfigError:
+        pass
+    # Some value is refused: take the given keys one by one, keeping each only if the section stays valid.
+    values = dict(defaults)
+    for key, value in items:
+        try:
+            AutoscalerConfig.from_section({**values, key: value})
+        except ConfigError:
+            continue
+        values[key] = value
+    return AutoscalerConfig.from_section(values)
 
 
 def _check_autoscaler(r: SectionReader, f: dict, d: dict, i: dict, b: dict) -> None:

@@ -28,6 +28,20 @@ class NotRunnableError(PermanentError):
 
 
 @attrs.frozen
+class InstanceInfo:
+    """One running instance, as Kubernetes' HPA sees a pod: when it started and how ready it is (times are wall
+    clock, epoch seconds)."""
+
+    pid: int
+    #: when its process was started (a pod's ``status.startTime``)
+    started_at: float
+    #: whether it passes its readiness probe now (the pod's ``Ready`` condition)
+    ready: bool = False
+    #: when ``ready`` last changed (the condition's ``lastTransitionTime``); None while it never has
+    ready_changed_at: float | None = None
+
+
+@attrs.frozen
 class InstancesStatus:
     desired: int = 0
     ready: int = 0
@@ -38,6 +52,9 @@ class InstancesStatus:
     restarts: int = 0
     #: process ids of the ready instances, where the runtime runs local processes (a scaler may measure them)
     pids: tuple[int, ...] = ()
+    #: every running instance (ready or not) with its start and readiness times, where the runtime runs local
+    #: processes; a measuring scaler may leave out CPU an instance used while starting
+    instances: tuple[InstanceInfo, ...] = ()
 
 
 @runtime_checkable

@@ -10,7 +10,7 @@ import attrs
 
 from pyknative.api.serving import Revision
 from pyknative.runtime import LocalProcessRuntime
-from pyknative.runtime.api import InstancesStatus
+from pyknative.runtime.api import InstanceInfo, InstancesStatus
 from pyknative.runtime.resources import check_runnable, make_process_spec
 
 
@@ -69,6 +69,11 @@ class LocalRuntime:
             failure=failure,
             restarts=restarts,
             pids=tuple(i.pid for i in ready if i.pid is not None),
+            instances=tuple(
+                InstanceInfo(i.pid, i.started_at, i.ready, i.ready_changed_at)
+                for i in instances
+                if i.pid is not None and i.started_at is not None
+            ),
         )
 
     async def remove(self, key: str) -> None:

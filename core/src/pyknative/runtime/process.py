@@ -71,6 +71,9 @@ class Instance:
     restarts: int = 0
     last_exit_code: int | None = None
     last_exit_reason: str | None = None
+    #: wall clock (epoch seconds) of the current process's start, and of the last readiness change
+    started_at: float | None = None
+    ready_changed_at: float | None = None
     _stop: asyncio.Event = attrs.field(factory=asyncio.Event, init=False)
     _ready_since: float | None = attrs.field(default=None, init=False)
     _ready_seconds: float = attrs.field(default=0.0, init=False)
@@ -84,6 +87,8 @@ class Instance:
             restarts=self.restarts,
             last_exit_code=self.last_exit_code,
             last_exit_reason=self.last_exit_reason,
+            started_at=self.started_at,
+            ready_changed_at=self.ready_changed_at,
         )
 
     @property
@@ -122,6 +127,7 @@ class Instance:
             self._exited(None, _spawn_error(self.spec, exc))
             return 0.0
         self.pid = proc.pid
+        self.started_at = time.time()
         _log.debug("instance %s started pid %s on port %s", self.id, proc.pid, self.port)
         with open(self.log_path, "a", buffering=1, encoding="utf-8", errors="replace") as log:
             pumps = [asyncio.create_task(self._pump(s, log)) for s in (proc.stdout, proc.stderr)]
@@ -209,6 +215,7 @@ class Instance:
         if ready == self.ready:
             return
         now = time.monotonic()
+        self.ready_changed_at = time.time()
         if ready:
             self._ready_since = now
         elif self._ready_since is not None:

@@ -44,7 +44,8 @@ class InstanceState:
     exits or failed starts. ``last_exit_code`` is the exit code (128 + N when killed by signal N, as shells
     and Kubernetes report it; ``None`` when the command could not be started) and ``last_exit_reason`` says
     why in words: ``"exited with code 3"``, ``"killed by signal 9"``, ``"exec: 'foo': no such file or
-    directory"``.
+    directory"``. ``started_at`` is when the current (or last) process was started and ``ready_changed_at``
+    when ``ready`` last changed (wall clock, epoch seconds; ``None`` before the first start or transition).
     """
 
     id: str
@@ -54,3 +55,5 @@ class InstanceState:
     restarts: int
     last_exit_code: int | None
     last_exit_reason: str | None
+    started_at: float | None = None
+    ready_changed_at: float | None = None

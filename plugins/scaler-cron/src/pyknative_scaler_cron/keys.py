@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pyknative.api.annotations import MAX_SCALE_KEYS
+
 #: on a revision template (copied to its PodAutoscaler): a YAML or JSON list of schedules
 SCHEDULES = "autoscaling.pyknative.dev/schedules"
 
@@ -20,4 +22,4 @@ MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", 
 
 #: Knative's max-scale annotation (kebab-case first, then the older camelCase): a floor above it is refused at
 #: admission when both are on the template, and clamped by the core when max-scale comes from the config
-MAX_SCALE = ("autoscaling.knative.dev/max-scale", "autoscaling.knative.dev/maxScale")
+MAX_SCALE = MAX_SCALE_KEYS

@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from pyknative import FieldError
+from pyknative.api.annotations import first_present
+from pyknative.autoscaling_settings import resolve
+from pyknative.config import AutoscalerConfig
 from pyknative_scaler_cron import keys as k
 from pyknative_scaler_cron.parse import parse_schedules
 
@@ -37,12 +40,10 @@ def validate_annotations(annotations: Mapping[str, str], path: str) -> list[Fiel
 
 
 def _max_scale(annotations: Mapping[str, str]) -> tuple[str, int] | None:
-    """``(key, value)`` of a max-scale annotation that bounds the scale (a positive integer), else None."""
-    for key in k.MAX_SCALE:
-        if key in annotations:
-            try:
-                value = int(annotations[key].strip())
-            except ValueError:
-                return None  # the class's own validation refuses it
-            return (key, value) if value > 0 else None
-    return None
+    """``(key, value)`` of a max-scale annotation that bounds the scale (a valid positive count), else None; the
+    core's resolution reads it (an invalid one is left to the class's own validation)."""
+    settings = resolve(annotations, AutoscalerConfig.from_values())
+    found = first_present(annotations, k.MAX_SCALE)
+    if found is None or "max_scale" not in settings.annotated or settings.max_scale == 0:
+        return None
+    return found[0], settings.max_scale

@@ -13,31 +13,25 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from pyknative.config import parse_duration
+from pyknative.autoscaling_settings import RevisionAutoscaling, resolve
+from pyknative.config import AutoscalerConfig
 from pyknative_scaler_hpa import keys as k
 from pyknative_scaler_hpa.quantity import binary_si
-from pyknative_scaler_hpa.spec import resolve_bounds
+from pyknative_scaler_hpa.spec import window_seconds
 
 PA_API_VERSION = "autoscaling.internal.knative.dev/v1alpha1"
 REVISION_LABEL = "serving.knative.dev/revision"
 
 
-def _metrics(annotations: Mapping[str, str]) -> list[dict[str, Any]] | None:
-    found = k.lookup(annotations, k.TARGET)
-    if found is None:
+def _metrics(settings: RevisionAutoscaling) -> list[dict[str, Any]] | None:
+    if settings.target is None:
         return None
-    try:
-        target = float(found[1])
-    except ValueError:
-        return None
-    if not math.isfinite(target):
-        return None
-    metric = (k.lookup(annotations, k.METRIC) or ("", k.CPU))[1]
+    metric = settings.metric if "metric" in settings.annotated else k.CPU
     if metric == k.CPU:
-        goal: dict[str, Any] = {"type": "Utilization", "averageUtilization": math.ceil(target)}
+        goal: dict[str, Any] = {"type": "Utilization", "averageUtilization": math.ceil(settings.target)}
         return [{"type": "Resource", "resource": {"name": "cpu", "target": goal}}]
     if metric == k.MEMORY:
-        goal = {"type": "AverageValue", "averageValue": binary_si(int(target) * k.MI)}
+        goal = {"type": "AverageValue", "averageValue": binary_si(int(settings.target) * k.MI)}
         return [{"type": "Resource", "resource": {"name": "memory", "target": goal}}]
     return None  # custom metrics are refused at admission; Knative would render a Pods metric
 
@@ -63,25 +57,21 @@ def make_hpa(
     other PodAutoscaler fields but, as in Knative, the HPA does not depend on it.
     """
     del container_concurrency  # the HPA scales on resources, not on requests in flight
-    low, high = resolve_bounds(annotations, config or {}, reachable)
+    settings = resolve(annotations, AutoscalerConfig.from_values(config))
+    low, high = settings.scale_bounds(reachable)
     spec: dict[str, Any] = {
         "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{revision_name}-deployment"},
         "maxReplicas": high if high > 0 else k.INT32_MAX,
     }
     if low > 0:
         spec["minReplicas"] = low
-    metrics = _metrics(annotations)
+    metrics = _metrics(settings)
     if metrics is not None:
         spec["metrics"] = metrics
-    window = k.lookup(annotations, k.WINDOW)
+    window = window_seconds(settings)
     if window is not None:
-        try:
-            seconds = int(parse_duration(window[1]))
-        except ValueError:
-            seconds = None
-        if seconds is not None:
-            rules = {"stabilizationWindowSeconds": seconds}
-            spec["behavior"] = {"scaleUp": dict(rules), "scaleDown": dict(rules)}
+        rules = {"stabilizationWindowSeconds": int(window)}
+        spec["behavior"] = {"scaleUp": dict(rules), "scaleDown": dict(rules)}
     if "behavior" not in spec and scale_down_stabilization is not None and int(scale_down_stabilization) != 300:
         spec["behavior"] = {"scaleDown": {"stabilizationWindowSeconds": int(scale_down_stabilization)}}
     metadata: dict[str, Any] = {

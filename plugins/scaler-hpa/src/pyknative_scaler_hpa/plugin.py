@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pyknative import hookimpl
-from pyknative.config import Key, parse_duration
+from pyknative.config import Key, parse_duration, read_section
 from pyknative_scaler_hpa import keys as k
 from pyknative_scaler_hpa.scaler import HPAScaler
 
@@ -19,15 +19,29 @@ def _check_stabilization(text: str) -> float:
     return seconds
 
 
+def _check_period(text: str) -> float:
+    seconds = parse_duration(text)
+    if seconds < 0:
+        raise ValueError(f"must not be negative, got {text!r}")
+    return seconds
+
+
+#: the ``config-hpa`` section: each key's default and the check that turns it into seconds
+CONFIG_KEYS: Mapping[str, Key] = {
+    k.STABILIZATION_KEY: Key(k.STABILIZATION_DEFAULT, _check_stabilization),
+    k.CPU_INITIALIZATION_KEY: Key(k.CPU_INITIALIZATION_DEFAULT, _check_period),
+    k.READINESS_DELAY_KEY: Key(k.READINESS_DELAY_DEFAULT, _check_period),
+}
+
+
+def settings(platform: Any) -> dict[str, float]:
+    """``config-hpa`` in seconds from the platform's config (the defaults without one)."""
+    return read_section(getattr(platform, "config", None), k.CONFIG_SECTION, CONFIG_KEYS)
+
+
 def scale_down_stabilization(platform: Any) -> float:
     """``config-hpa: scale-down-stabilization`` in seconds from the platform's config (300 without one)."""
-    config = getattr(platform, "config", None)
-    if config is None:
-        return _check_stabilization(k.STABILIZATION_DEFAULT)
-    try:
-        return _check_stabilization(config.get(k.CONFIG_SECTION, k.STABILIZATION_KEY))
-    except KeyError:
-        return _check_stabilization(k.STABILIZATION_DEFAULT)
+    return settings(platform)[k.STABILIZATION_KEY]
 
 
 class HPAPlugin:
@@ -35,7 +49,12 @@ class HPAPlugin:
     def pyknative_make_scaler(self, autoscaler_class: str, platform: Any) -> HPAScaler | None:
         if autoscaler_class != k.HPA_CLASS:
             return None
-        return HPAScaler(scale_down_stabilization=scale_down_stabilization(platform))
+        values = settings(platform)
+        return HPAScaler(
+            scale_down_stabilization=values[k.STABILIZATION_KEY],
+            cpu_initialization_period=values[k.CPU_INITIALIZATION_KEY],
+            initial_readiness_delay=values[k.READINESS_DELAY_KEY],
+        )
 
     @hookimpl
     def pyknative_provides(self) -> Mapping[str, Sequence[str]]:
@@ -43,7 +62,7 @@ class HPAPlugin:
 
     @hookimpl
     def pyknative_config_schema(self) -> Mapping[str, Mapping[str, Any]]:
-        return {k.CONFIG_SECTION: {k.STABILIZATION_KEY: Key(k.STABILIZATION_DEFAULT, _check_stabilization)}}
+        return {k.CONFIG_SECTION: CONFIG_KEYS}
 
 
 plugin = HPAPlugin()

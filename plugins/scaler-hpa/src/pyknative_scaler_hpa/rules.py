@@ -6,6 +6,8 @@
   recommendation of the scale-up window and down only to the highest of the scale-down window.
 * :func:`scale_up_limit`: ``calculateScaleUpLimitWithScalingRules`` with the default policies (+4 pods or
   +100% per 15 s, whichever is more). The default scale-down policy (100% per 15 s) limits nothing.
+* :func:`cpu_sample_counts`: ``groupPods``: whether an instance's CPU sample counts, so the CPU an interpreter
+  burns while it starts does not scale a revision up.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from pyknative.runtime.api import InstanceInfo
 from pyknative_scaler_hpa import keys as k
 
 
@@ -70,3 +73,25 @@ def scale_up_limit(current: int, events: Iterable[tuple[float, int]], now: float
     by_pods = start + k.SCALE_UP_PODS
     by_percent = math.ceil(start * (1 + k.SCALE_UP_PERCENT / 100))
     return max(current, by_pods, by_percent)
+
+
+def cpu_sample_counts(
+    instance: InstanceInfo,
+    window_start: float,
+    now: float,
+    initialization_period: float = k.CPU_INITIALIZATION_PERIOD,
+    readiness_delay: float = k.INITIAL_READINESS_DELAY,
+) -> bool:
+    """Whether the CPU ``instance`` used over ``[window_start, now]`` counts (Kubernetes' ``groupPods``).
+
+    Within ``initialization_period`` (``--horizontal-pod-autoscaler-cpu-initialization-period``, 5 min) of its
+    start, only a ready instance's sample taken wholly after it turned ready counts; later, a sample counts
+    unless the instance is not ready and never was (its last readiness change came within ``readiness_delay``,
+    ``--horizontal-pod-autoscaler-initial-readiness-delay``, 30 s, of its start). Times are epoch seconds.
+    """
+    changed = instance.ready_changed_at
+    if changed is None:  # no readiness change known: nothing to judge the sample by but readiness itself
+        return instance.ready
+    if instance.started_at + initialization_period > now:
+        return instance.ready and window_start >= changed
+    return instance.ready or instance.started_at + readiness_delay <= changed

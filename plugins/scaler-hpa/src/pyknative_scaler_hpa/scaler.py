@@ -20,17 +20,23 @@ from typing import Any, ClassVar
 import attrs
 
 from pyknative import FieldError
+from pyknative.runtime.api import InstanceInfo
 from pyknative.scaling import ScaleDecision, ScaleInput
 from pyknative_scaler_hpa import keys as k
-from pyknative_scaler_hpa.measure import MeasureState, measure
+from pyknative_scaler_hpa.measure import (
+    CPU_IGNORED,
+    CPU_INSTANCES,
+    CPU_PERCENT,
+    MEMORY_BYTES,
+    MeasureState,
+    measure,
+)
 from pyknative_scaler_hpa.rules import recommend, scale_up_limit, stabilize
-from pyknative_scaler_hpa.spec import HPASpec, resolve_spec
+from pyknative_scaler_hpa.spec import HPASpec, spec_from
 from pyknative_scaler_hpa.state import HPAState
 from pyknative_scaler_hpa.validation import validate_annotations
 
-#: ``ScaleInput.resources`` keys this class reads
-CPU_PERCENT = "cpu_percent"
-MEMORY_BYTES = "memory_bytes"
+#: ``ScaleInput.resources`` keys this class reads (all but the request are what :func:`measure` answers)
 CPU_REQUEST_CORES = "cpu_request_cores"
 
 
@@ -53,18 +59,26 @@ class HPAScaler:
     autoscaler_class: ClassVar[str] = k.HPA_CLASS
     #: seconds; ``config-hpa: scale-down-stabilization`` (a ``window`` annotation replaces it per revision)
     scale_down_stabilization: float = 300.0
+    #: seconds; ``config-hpa: cpu-initialization-period`` and ``initial-readiness-delay`` (Kubernetes' flags)
+    cpu_initialization_period: float = k.CPU_INITIALIZATION_PERIOD
+    initial_readiness_delay: float = k.INITIAL_READINESS_DELAY
 
     def spec(self, inp: ScaleInput) -> HPASpec:
-        return resolve_spec(
-            inp.annotations,
-            inp.config,
-            reachable=inp.reachable,
-            scale_down_stabilization=self.scale_down_stabilization,
+        return spec_from(
+            inp.settings, reachable=inp.reachable, scale_down_stabilization=self.scale_down_stabilization
         )
 
-    def measure(self, pids: Sequence[int], state: Any) -> tuple[dict[str, float], MeasureState]:
+    def measure(
+        self, pids: Sequence[int], state: Any, instances: Sequence[InstanceInfo] = ()
+    ) -> tuple[dict[str, float], MeasureState]:
         """The core calls this before each decision (see :class:`pyknative.scaling.MeasuringScaler`)."""
-        return measure(pids, state if isinstance(state, MeasureState) else None)
+        return measure(
+            pids,
+            state if isinstance(state, MeasureState) else None,
+            instances,
+            initialization_period=self.cpu_initialization_period,
+            readiness_delay=self.initial_readiness_delay,
+        )
 
     def decide(self, inp: ScaleInput, state: Any) -> ScaleDecision:
         spec = self.spec(inp)
@@ -91,12 +105,21 @@ class HPAScaler:
             return answer(spec.max_scale, f"above max-scale {spec.max_scale}", self._record(prev, now, current, spec.max_scale))
         if current < spec.floor:
             return answer(spec.floor, f"below min-scale {spec.floor}", self._record(prev, now, current, spec.floor))
+        counted, starting = inp.ready, 0
+        if spec.metric == k.CPU:
+            # Kubernetes' readyPodCount: the instances whose CPU sample counts; those still starting do not
+            counted = int(inp.resources.get(CPU_INSTANCES, inp.ready))
+            starting = int(inp.resources.get(CPU_IGNORED, 0))
         if observed is None or inp.ready <= 0:
-            why = "no instance ready" if inp.ready <= 0 else f"no {spec.metric} measurement"
+            why = f"no {spec.metric} measurement"
+            if inp.ready <= 0:
+                why = "no instance ready"
+            elif starting:
+                why = f"the cpu of {starting} starting instance(s) does not count yet (cpu-initialization-period)"
             return answer(current, f"{why}: keeping the scale", prev)
 
         ratio = observed / spec.target
-        proposal = recommend(ratio, inp.ready, current)
+        proposal = recommend(ratio, counted, current)
         keep = max(spec.scale_up_window, spec.scale_down_window)
         recommendations = tuple((t, n) for t, n in prev.recommendations if t > now - keep)
         stable = stabilize(recommendations, proposal, current, now, spec.scale_up_window, spec.scale_down_window)
@@ -115,8 +138,10 @@ class HPAScaler:
         unit = "%" if spec.metric == k.CPU else "Mi"
         parts = [
             f"{spec.metric} {observed:.4g}{unit} per instance against a target of {spec.target:g}{unit}"
-            f" over {inp.ready} ready: {proposal} recommended"
+            f" over {counted} ready: {proposal} recommended"
         ]
+        if starting:
+            parts.append(f"the cpu of {starting} starting instance(s) not counted yet")
         mode = "stable"
         if stable != proposal:
             window = spec.scale_down_window if stable > proposal else spec.scale_up_window

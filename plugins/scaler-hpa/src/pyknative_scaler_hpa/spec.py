@@ -12,23 +12,21 @@ Kubernetes HPA controller then does with the object it renders:
 * ``window`` becomes both stabilization windows; without it scale-up is immediate and scale-down is stabilized
   over the plugin's ``config-hpa: scale-down-stabilization`` (Kubernetes' 300 s).
 
-Unparseable values fall back to the defaults here; admission (:mod:`~pyknative_scaler_hpa.validation`) is
-where they are refused.
+The annotations and config-autoscaler values are the core's resolution of them (``ScaleInput.settings``, see
+:mod:`pyknative.autoscaling_settings`): an invalid annotation, which admission
+(:mod:`~pyknative_scaler_hpa.validation`) refuses, falls back to the config, then to Knative's default.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from typing import TypeVar
+from collections.abc import Mapping
 
 import attrs
 
-from pyknative.api.annotations import parse_first as _annotation
-from pyknative.config import parse_bool, parse_duration
+from pyknative.autoscaling_settings import RevisionAutoscaling, resolve
+from pyknative.config import AutoscalerConfig
 from pyknative_scaler_hpa import keys as k
-
-T = TypeVar("T")
 
 
 @attrs.frozen
@@ -59,48 +57,43 @@ class HPASpec:
         return min(value, self.max_scale) if self.max_scale > 0 else value
 
 
-def _parse_int(text: str) -> int:
-    return int(text.strip(), 10)
-
-
-
-def _config(config: Mapping[str, str], key: str, parse: Callable[[str], T]) -> T:
-    try:
-        return parse(config[key])
-    except (KeyError, TypeError, ValueError):
-        return parse(k.CONFIG_DEFAULTS[key])
-
-
-def resolve_target(annotations: Mapping[str, str]) -> tuple[str, float, bool]:
+def resolve_target(settings: RevisionAutoscaling) -> tuple[str, float, bool]:
     """``(metric, target, targeted)`` as the Kubernetes HPA rendered by Knative would use them."""
-    metric = _annotation(annotations, k.METRIC, str.strip) or k.CPU
-    target = _annotation(annotations, k.TARGET, float)
-    if target is None or not math.isfinite(target) or target <= 0 or metric not in k.METRICS:
+    metric = settings.metric if "metric" in settings.annotated else k.CPU
+    if settings.target is None or metric not in k.METRICS:
         return k.CPU, float(k.DEFAULT_CPU_UTILIZATION), False
     if metric == k.CPU:
-        return k.CPU, float(math.ceil(target)), True
-    return k.MEMORY, float(max(1, int(target))), True
+        return k.CPU, float(math.ceil(settings.target)), True
+    return k.MEMORY, float(max(1, int(settings.target))), True
 
 
-def resolve_bounds(annotations: Mapping[str, str], config: Mapping[str, str], reachable: bool) -> tuple[int, int]:
-    """Knative's ``ScaleBounds``: ``(min, max)``, each 0 when not set; min is ignored when unreachable."""
-    low = 0
-    if reachable:
-        annotated = _annotation(annotations, k.MIN_SCALE, _parse_int)
-        low = annotated if annotated is not None else _config(config, "min-scale", _parse_int)
-    annotated_max = _annotation(annotations, k.MAX_SCALE, _parse_int)
-    high = annotated_max if annotated_max is not None else _config(config, "max-scale", _parse_int)
-    return max(0, low), max(0, high)
+def window_seconds(settings: RevisionAutoscaling) -> float | None:
+    """The ``window`` annotation in whole seconds (as Knative renders it), None without a valid one."""
+    return float(int(settings.stable_window)) if "stable_window" in settings.annotated else None
 
 
-def resolve_initial_scale(annotations: Mapping[str, str], config: Mapping[str, str]) -> int:
-    """Knative's ``GetInitialScale``, then at least 1: an HPA-class revision never runs at zero."""
-    allow_zero = _config(config, "allow-zero-initial-scale", parse_bool)
-    initial = _config(config, "initial-scale", _parse_int)
-    annotated = _annotation(annotations, k.INITIAL_SCALE, _parse_int)
-    if annotated is not None and annotated >= 0 and (annotated > 0 or allow_zero):
-        initial = annotated
-    return max(1, initial)
+def spec_from(
+    settings: RevisionAutoscaling, *, reachable: bool = True, scale_down_stabilization: float = 300.0
+) -> HPASpec:
+    """The HPA's settings for one revision from the core's view of them."""
+    metric, target, targeted = resolve_target(settings)
+    low, high = settings.scale_bounds(reachable)
+    window = window_seconds(settings)
+    if window is not None:
+        down = up = window
+    else:
+        down, up = max(0.0, scale_down_stabilization), 0.0
+    return HPASpec(
+        metric=metric,
+        target=target,
+        targeted=targeted,
+        min_scale=low,
+        max_scale=high,
+        # Knative's GetInitialScale, then at least 1: an HPA-class revision never runs at zero
+        initial_scale=max(1, settings.initial_scale),
+        scale_down_window=down,
+        scale_up_window=up,
+    )
 
 
 def resolve_spec(
@@ -110,20 +103,7 @@ def resolve_spec(
     reachable: bool = True,
     scale_down_stabilization: float = 300.0,
 ) -> HPASpec:
-    metric, target, targeted = resolve_target(annotations)
-    low, high = resolve_bounds(annotations, config, reachable)
-    window = _annotation(annotations, k.WINDOW, parse_duration)
-    if window is not None and window >= 0:
-        down = up = float(int(window))  # Knative renders whole seconds
-    else:
-        down, up = max(0.0, scale_down_stabilization), 0.0
-    return HPASpec(
-        metric=metric,
-        target=target,
-        targeted=targeted,
-        min_scale=low,
-        max_scale=high,
-        initial_scale=resolve_initial_scale(annotations, config),
-        scale_down_window=down,
-        scale_up_window=up,
-    )
+    """:func:`spec_from` the core's resolution of ``annotations`` over ``config`` (a partial mapping takes
+    Knative's defaults for the rest)."""
+    settings = resolve(annotations, AutoscalerConfig.from_values(config))
+    return spec_from(settings, reachable=reachable, scale_down_stabilization=scale_down_stabilization)

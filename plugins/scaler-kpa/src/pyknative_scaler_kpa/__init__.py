@@ -7,7 +7,7 @@ previous :class:`KPAState`; ``KPAScaler().validate(annotations, path)`` checks a
 from pyknative_scaler_kpa.durations import parse_duration
 from pyknative_scaler_kpa.keys import KPA_CLASS
 from pyknative_scaler_kpa.scaler import KPAScaler
-from pyknative_scaler_kpa.spec import KPASpec, resolve_spec
+from pyknative_scaler_kpa.spec import KPASpec, resolve_spec, spec_from
 from pyknative_scaler_kpa.state import KPAState
 
-__all__ = ["KPA_CLASS", "KPAScaler", "KPASpec", "KPAState", "parse_duration", "resolve_spec"]
+__all__ = ["KPA_CLASS", "KPAScaler", "KPASpec", "KPAState", "parse_duration", "resolve_spec", "spec_from"]

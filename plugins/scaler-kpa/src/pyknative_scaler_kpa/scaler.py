@@ -18,7 +18,7 @@ from pyknative.scaling import ScaleDecision, ScaleInput
 from pyknative_scaler_kpa import keys as k
 from pyknative_scaler_kpa.activation import Outcome, reconcile
 from pyknative_scaler_kpa.decider import DeciderResult, Observed, decide_metric, start_state
-from pyknative_scaler_kpa.spec import KPASpec, resolve_spec
+from pyknative_scaler_kpa.spec import KPASpec, progress_deadline, spec_from
 from pyknative_scaler_kpa.state import KPAState
 from pyknative_scaler_kpa.validation import validate_annotations
 from pyknative_scaler_kpa.windows import concurrency, requests, window_average
@@ -31,8 +31,10 @@ class KPAScaler:
     autoscaler_class: ClassVar[str] = k.KPA_CLASS
 
     def spec(self, inp: ScaleInput) -> KPASpec:
-        """The settings this input resolves to (config, annotations, containerConcurrency, reachability)."""
-        return resolve_spec(inp.annotations, inp.config, inp.container_concurrency, inp.reachable)
+        """The settings this input resolves to (the core's ``inp.settings``, containerConcurrency, reachability)."""
+        return spec_from(
+            inp.settings, inp.container_concurrency, inp.reachable, progress_deadline(inp.config)
+        )
 
     def decide(self, inp: ScaleInput, state: Any) -> ScaleDecision:
         spec = self.spec(inp)

@@ -1,24 +1,21 @@
-"""Resolve one revision's KPA settings from ``config-autoscaler`` and its ``autoscaling.knative.dev/*`` annotations.
+"""One revision's KPA settings (Knative's ``DeciderSpec``) from the core's resolved view of it.
 
-This is Knative's ``MakeDecider`` + ``ResolveMetricTarget`` + ``ScaleBounds`` + ``GetInitialScale`` as one pure
-function. A config key that is missing, unparsable or out of Knative's range falls back to Knative's default;
-an annotation that does not parse is ignored (admission rejects it; see :mod:`pyknative_scaler_kpa.validation`),
-as in Knative.
+The core resolves every setting, annotation over ``config-autoscaler`` over Knative's default
+(:mod:`pyknative.autoscaling_settings`, handed to the scaler as ``ScaleInput.settings``); this module adds what
+is the KPA's own: Knative's ``ResolveMetricTarget`` (the per-instance target of ``concurrency`` or ``rps``), the
+metrics it accepts (another one reads as ``concurrency``) and the activation timeout. Pure.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
-from typing import TypeVar
+from collections.abc import Mapping
 
 import attrs
 
-from pyknative.api.annotations import parse_first as _annotation
+from pyknative.autoscaling_settings import RevisionAutoscaling, resolve
+from pyknative.config import AutoscalerConfig
 from pyknative_scaler_kpa import keys as k
 from pyknative_scaler_kpa.durations import parse_duration
-
-T = TypeVar("T")
 
 
 @attrs.frozen
@@ -50,94 +47,72 @@ class KPASpec:
     activation_timeout: float
 
 
-def _config(config: Mapping[str, str], key: str, parse: Callable[[str], T]) -> T:
-    raw = config.get(key)
-    if raw is not None:
-        try:
-            return parse(str(raw))
-        except (TypeError, ValueError):
-            pass
-    return parse(k.CONFIG_DEFAULTS[key])
-
-
-
-def _parse_bool(text: str) -> bool:
-    # Go's strconv.ParseBool, which Knative's config parsing uses
-    value = text.strip()
-    if value in ("1", "t", "T", "true", "TRUE", "True"):
-        return True
-    if value in ("0", "f", "F", "false", "FALSE", "False"):
-        return False
-    raise ValueError(f"invalid boolean {text!r}")
-
-
-def _parse_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"invalid number {text!r}")
-    return value
-
-
-def _parse_int(text: str) -> int:
-    return int(text.strip(), 10)
-
-
-def _first(*values: T | None) -> T:
-    for v in values:
-        if v is not None:
-            return v
-    raise ValueError("no value")
-
-
-def _in_range(candidates: tuple[float | None, ...], low: float, high: float) -> float:
-    """The first candidate within ``[low, high]``; the last one (Knative's default) otherwise."""
-    for value in candidates:
-        if value is not None and low <= value <= high:
-            return value
-    return candidates[-1]  # type: ignore[return-value]
-
-
 def resolve_metric_target(
-    metric: str,
-    container_concurrency: int,
-    annotations: Mapping[str, str],
-    config: Mapping[str, str],
+    metric: str, container_concurrency: int, settings: RevisionAutoscaling
 ) -> tuple[float, float]:
     """Knative's ``(target, total)``: ``total`` is what one instance may take, ``target`` what the scaler aims for."""
+    config = settings.config
     if metric == k.RPS:
-        total = _config(config, "requests-per-second-target-default", _parse_float)
+        total = config.requests_per_second_target_default
         utilization = k.DEFAULT_TARGET_UTILIZATION
     else:
         total = float(container_concurrency) if container_concurrency > 0 else 0.0
         if total == 0:
-            total = _config(config, "container-concurrency-target-default", _parse_float)
-        utilization = _config(config, "container-concurrency-target-percentage", _parse_float)
-        if utilization > 1.0:  # percentages; values in (0, 1] are legacy fractions
-            utilization /= 100.0
-        if utilization <= 0:
-            utilization = float(k.CONFIG_DEFAULTS["container-concurrency-target-percentage"]) / 100.0
-    annotated = _annotation(annotations, k.TARGET, _parse_float)
-    if annotated is not None and annotated > 0:
-        total = annotated
+            total = config.container_concurrency_target_default
+        utilization = config.container_concurrency_target_fraction
+    if settings.target is not None:
+        total = settings.target
         if metric == k.CONCURRENCY and container_concurrency > 0:
             # never aim above what the container accepts
-            total = min(annotated, float(container_concurrency))
-    tu = _annotation(annotations, k.TARGET_UTILIZATION, _parse_float)
-    if tu is not None and tu > 0:
-        utilization = tu / 100.0
+            total = min(settings.target, float(container_concurrency))
+    if settings.target_utilization is not None:
+        utilization = settings.target_utilization
     return max(k.TARGET_MIN, total * utilization), total
 
 
-def resolve_initial_scale(annotations: Mapping[str, str], config: Mapping[str, str]) -> int:
-    """Knative's ``GetInitialScale``: the annotation wins unless it is 0 and the cluster forbids zero."""
-    allow_zero = _config(config, "allow-zero-initial-scale", _parse_bool)
-    initial = _config(config, "initial-scale", _parse_int)
-    if initial < 0 or (initial == 0 and not allow_zero):
-        initial = int(k.CONFIG_DEFAULTS["initial-scale"])
-    annotated = _annotation(annotations, k.INITIAL_SCALE, _parse_int)
-    if annotated is None or annotated < 0 or (annotated == 0 and not allow_zero):
-        return initial
-    return annotated
+def spec_from(
+    settings: RevisionAutoscaling,
+    container_concurrency: int,
+    reachable: bool = True,
+    progress_deadline: float | None = None,
+) -> KPASpec:
+    """The KPA's settings for one revision from the core's view of them; ``progress_deadline`` is
+    config-deployment's (Knative's 600 s when not given)."""
+    metric = settings.metric if settings.metric in k.METRICS else k.CONCURRENCY
+    target, total = resolve_metric_target(metric, container_concurrency, settings)
+    min_scale, max_scale = settings.scale_bounds(reachable)
+    config = settings.config
+    if progress_deadline is None:
+        progress_deadline = parse_duration(k.PROGRESS_DEADLINE_DEFAULT)
+    return KPASpec(
+        metric=metric,
+        target=target,
+        total=total,
+        panic_threshold=settings.panic_threshold,
+        stable_window=settings.stable_window,
+        panic_window=settings.panic_window,
+        max_scale_up_rate=config.max_scale_up_rate,
+        max_scale_down_rate=config.max_scale_down_rate,
+        target_burst_capacity=settings.target_burst_capacity,
+        scale_down_delay=settings.scale_down_delay,
+        activation_scale=settings.activation_scale,
+        initial_scale=settings.initial_scale,
+        min_scale=min_scale,
+        max_scale=max_scale,
+        reachable=reachable,
+        enable_scale_to_zero=config.enable_scale_to_zero,
+        grace_period=config.scale_to_zero_grace_period,
+        retention_period=settings.scale_to_zero_pod_retention_period,
+        activation_timeout=progress_deadline + k.ACTIVATION_TIMEOUT_BUFFER,
+    )
+
+
+def progress_deadline(config: Mapping[str, str]) -> float:
+    """config-deployment's ``progress-deadline`` where the core passes it in ``ScaleInput.config`` (600 s else)."""
+    try:
+        return parse_duration(str(config[k.PROGRESS_DEADLINE_KEY]))
+    except (KeyError, ValueError):
+        return parse_duration(k.PROGRESS_DEADLINE_DEFAULT)
 
 
 def resolve_spec(
@@ -146,92 +121,7 @@ def resolve_spec(
     container_concurrency: int,
     reachable: bool = True,
 ) -> KPASpec:
-    """The settings for one revision: annotations over config over Knative's defaults."""
-    metric = _annotation(annotations, k.METRIC, str.strip)
-    metric = metric if metric in k.METRICS else k.CONCURRENCY
-    target, total = resolve_metric_target(metric, container_concurrency, annotations, config)
-
-    stable_window = _annotation(annotations, k.WINDOW, parse_duration)
-    if stable_window is None or stable_window < k.WINDOW_MIN:
-        stable_window = _config(config, "stable-window", parse_duration)
-        if stable_window < k.WINDOW_MIN:
-            stable_window = parse_duration(k.CONFIG_DEFAULTS["stable-window"])
-    panic_pct = _in_range(
-        (
-            _annotation(annotations, k.PANIC_WINDOW_PERCENTAGE, _parse_float),
-            _config(config, "panic-window-percentage", _parse_float),
-            float(k.CONFIG_DEFAULTS["panic-window-percentage"]),
-        ),
-        k.PANIC_WINDOW_PERCENTAGE_MIN,
-        k.PANIC_WINDOW_PERCENTAGE_MAX,
-    )
-    panic_window = max(k.BUCKET_SIZE, stable_window * panic_pct / 100.0)
-    threshold_pct = _in_range(
-        (
-            _annotation(annotations, k.PANIC_THRESHOLD_PERCENTAGE, _parse_float),
-            _config(config, "panic-threshold-percentage", _parse_float),
-            float(k.CONFIG_DEFAULTS["panic-threshold-percentage"]),
-        ),
-        k.PANIC_THRESHOLD_PERCENTAGE_MIN,
-        k.PANIC_THRESHOLD_PERCENTAGE_MAX,
-    )
-
-    up_rate = _config(config, "max-scale-up-rate", _parse_float)
-    if up_rate <= 1.0:
-        up_rate = float(k.CONFIG_DEFAULTS["max-scale-up-rate"])
-    down_rate = _config(config, "max-scale-down-rate", _parse_float)
-    if down_rate <= 1.0:
-        down_rate = float(k.CONFIG_DEFAULTS["max-scale-down-rate"])
-
-    tbc = _annotation(annotations, k.TARGET_BURST_CAPACITY, _parse_float)
-    if tbc is None or (tbc < 0 and tbc != -1):
-        tbc = _config(config, "target-burst-capacity", _parse_float)
-        if tbc < 0 and tbc != -1:
-            tbc = float(k.CONFIG_DEFAULTS["target-burst-capacity"])
-
-    delay = _annotation(annotations, k.SCALE_DOWN_DELAY, parse_duration)
-    if delay is None or delay < 0:
-        delay = max(0.0, _config(config, "scale-down-delay", parse_duration))
-
-    # the annotation, else config-autoscaler's activation-scale (pyknative's extension key), else 1
-    activation = _annotation(annotations, k.ACTIVATION_SCALE, _parse_int)
-    if activation is None or activation < 1:
-        activation = max(1, _config(config, "activation-scale", _parse_int))
-
-    min_scale = 0
-    if reachable:
-        min_scale = _first(
-            _annotation(annotations, k.MIN_SCALE, _parse_int), _config(config, "min-scale", _parse_int)
-        )
-    max_scale = _first(
-        _annotation(annotations, k.MAX_SCALE, _parse_int), _config(config, "max-scale", _parse_int)
-    )
-
-    retention = _annotation(annotations, k.RETENTION, parse_duration)
-    if retention is None or retention < 0:
-        retention = max(0.0, _config(config, "scale-to-zero-pod-retention-period", parse_duration))
-    grace = _config(config, "scale-to-zero-grace-period", parse_duration)
-    if grace <= 0:
-        grace = parse_duration(k.CONFIG_DEFAULTS["scale-to-zero-grace-period"])
-
-    return KPASpec(
-        metric=metric,
-        target=target,
-        total=total,
-        panic_threshold=threshold_pct / 100.0,
-        stable_window=stable_window,
-        panic_window=panic_window,
-        max_scale_up_rate=up_rate,
-        max_scale_down_rate=down_rate,
-        target_burst_capacity=tbc,
-        scale_down_delay=delay,
-        activation_scale=activation,
-        initial_scale=resolve_initial_scale(annotations, config),
-        min_scale=max(0, min_scale),
-        max_scale=max(0, max_scale),
-        reachable=reachable,
-        enable_scale_to_zero=_config(config, "enable-scale-to-zero", _parse_bool),
-        grace_period=grace,
-        retention_period=retention,
-        activation_timeout=_config(config, "progress-deadline", parse_duration) + k.ACTIVATION_TIMEOUT_BUFFER,
-    )
+    """The settings for one revision from its annotations and ``config-autoscaler`` values (a partial mapping
+    takes Knative's defaults for the rest), as :func:`spec_from` the core's resolution of them."""
+    settings = resolve(annotations, AutoscalerConfig.from_values(config))
+    return spec_from(settings, container_concurrency, reachable, progress_deadline(config))

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 
 import attrs
 
-from pyknative.autoscaling_settings import max_scale
 from pyknative.scaling import ScaleDecision, ScaleFloor, ScaleInput
 
 
@@ -35,7 +34,7 @@ def apply_floors(decision: ScaleDecision, floors: Iterable[ScaleFloor | int | No
     if best is None or not inp.reachable:
         return decision
     replicas, note = best.replicas, best.reason or f"scale floor {best.replicas}"
-    cap = max_scale(inp.annotations, inp.config)
+    cap = inp.settings.max_scale
     if 0 < cap < replicas:
         replicas, note = cap, f"{note} (clamped to max-scale {cap})"
     if replicas <= decision.desired:

@@ -2,7 +2,10 @@
 
 It requeues itself every ``tick`` seconds (Knative's autoscaler ticks every 2s), so a PodAutoscaler is decided
 on a steady beat; a waiting request (a poke from the data plane) or an instance change brings it in at once.
-Conditions: Ready rolls up ``Active`` (False with ``NoTraffic`` at zero; Unknown ``Queued`` while activating).
+Conditions: Ready rolls up ``Active`` (False with ``NoTraffic`` at zero; Unknown ``Queued`` while activating)
+and ``ScaleTargetInitialized``, True once as many instances were ready as Knative's ``activeThreshold`` asks
+(``max(min-scale, initial-scale)``, so at once with ``initial-scale: 0``) and True from then on, whatever the
+class; the Revision reads it to become Ready without an instance.
 """
 
 from __future__ import annotations
@@ -29,12 +32,12 @@ from pyknative.reconciler.autoscaling.floor import apply_floors
 from pyknative.reconciler.autoscaling.metrics import MetricsCollector
 from pyknative.reconciler.children import update_status_if_changed
 from pyknative.reconciler.events import EventRecorder
-from pyknative.runtime.api import NotRunnableError, Runtime
-from pyknative.scaling import MeasuringScaler, ScaleFloor, ScaleInput
+from pyknative.runtime.api import InstancesStatus, NotRunnableError, Runtime
+from pyknative.scaling import MeasuringScaler, ScaleFloor, ScaleInput, call_measure
 from pyknative.store import Store
 from pyknative.timeutil import rfc3339
 
-CONDITIONS = cond.ConditionSet("Ready", ("Active",))
+CONDITIONS = cond.ConditionSet("Ready", ("Active", "ScaleTargetInitialized"))
 MODE_ANNOTATION = "autoscaling.pyknative.dev/mode"
 METRIC_ANNOTATION = "autoscaling.pyknative.dev/metric"
 OBSERVED_ANNOTATION = "autoscaling.pyknative.dev/observed"
@@ -43,6 +46,15 @@ TARGET_ANNOTATION = "autoscaling.pyknative.dev/target"
 
 async def _no_floors(inp: ScaleInput) -> list[ScaleFloor | int | None]:
     return []
+
+
+def mark_initialized(conditions: tuple, inp: ScaleInput, ready: int, now: str) -> tuple:
+    """``ScaleTargetInitialized`` True once ``ready`` reaches the revision's initial threshold; it stays True."""
+    if cond.is_true(conditions, "ScaleTargetInitialized"):
+        return conditions
+    if ready >= inp.settings.active_threshold(initialized=False, reachable=inp.reachable):
+        return CONDITIONS.mark_true(conditions, "ScaleTargetInitialized", now)
+    return conditions
 
 
 @attrs.define(eq=False)
@@ -97,7 +109,7 @@ class PodAutoscalerReconciler:
             pending_requests=max(pokes, self.waiting(key)),
             now=time.monotonic(),
             reachable=(pa.spec.reachability if pa.spec else None) != UNREACHABLE,
-            resources=self._measure(key, scaler, inst.pids, rev),
+            resources=self._measure(key, scaler, inst, rev),
             wall=self.clock().timestamp(),
         )
         decision = scaler.decide(inp, self.metrics.state.get(key))
@@ -113,6 +125,7 @@ class PodAutoscalerReconciler:
             why = f": {decision.reason}" if decision.reason else ""
             await self.recorder.normal(pa, "ScaleTargetChanged", f"desired scale {max(previous, 0)} -> {decision.desired}{why}")
         inst = self.runtime.status(key)
+        conditions = mark_initialized(conditions, inp, inst.ready, now)
         if inst.ready > 0:
             conditions = CONDITIONS.mark_true(conditions, "Active", now)
         elif decision.desired == 0:
@@ -137,12 +150,13 @@ class PodAutoscalerReconciler:
         await update_status_if_changed(self.store, pa, attrs.evolve(pa, status=new))
         return self.tick
 
-    def _measure(self, key: str, scaler: Any, pids: tuple[int, ...], rev: Revision) -> dict[str, float]:
+    def _measure(self, key: str, scaler: Any, inst: InstancesStatus, rev: Revision) -> dict[str, float]:
         """A measuring scaler's reading of the ready instances (``{}`` for other scalers or with none ready), with
         ``cpu_request_cores`` when the serving container requests CPU (utilisation is then relative to it)."""
-        if not isinstance(scaler, MeasuringScaler) or not pids:
+        if not isinstance(scaler, MeasuringScaler) or not inst.pids:
             return {}
-        resources, self.metrics.measure_state[key] = scaler.measure(pids, self.metrics.measure_state.get(key))
+        previous = self.metrics.measure_state.get(key)
+        resources, self.metrics.measure_state[key] = call_measure(scaler, inst.pids, previous, inst.instances)
         resources = dict(resources)
         containers = (rev.spec.containers if rev.spec else None) or ()
         requests = (containers[0].resources.requests if containers and containers[0].resources else None) or {}

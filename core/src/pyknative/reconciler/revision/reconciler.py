@@ -1,7 +1,9 @@
 """Revision reconciler: makes the Revision's PodAutoscaler, checks the runtime can run it, and reports its health.
 
 Conditions as Knative's: Ready rolls up ``ResourcesAvailable`` and ``ContainerHealthy``; ``Active`` mirrors the
-PodAutoscaler (False with ``NoTraffic`` when scaled to zero) and does not affect Ready.
+PodAutoscaler (False with ``NoTraffic`` when scaled to zero) and does not affect Ready. Both dependents turn True
+with a ready instance, or without one once the PodAutoscaler reports ``ScaleTargetInitialized`` (a revision with
+``initial-scale: 0`` is Ready and inactive, as in Knative's ``PropagateAutoscalerStatus``).
 """
 
 from __future__ import annotations
@@ -81,6 +83,9 @@ class RevisionReconciler:
             if cond.get(conditions, "ContainerHealthy").reason != reason:
                 await self.recorder.warning(rev, reason, message)
             conditions = CONDITIONS.mark_false(conditions, "ContainerHealthy", now, reason, message)
+        elif _initialized(pa):
+            conditions = CONDITIONS.mark_true(conditions, "ContainerHealthy", now)
+            conditions = CONDITIONS.mark_true(conditions, "ResourcesAvailable", now)
         elif not cond.is_true(conditions, "ResourcesAvailable"):
             conditions = CONDITIONS.mark_unknown(
                 conditions, "ResourcesAvailable", now, "Deploying", "waiting for an instance to become ready"
@@ -92,6 +97,10 @@ class RevisionReconciler:
 
         desired = pa.status.desired_scale if pa is not None and pa.status is not None else None
         return Outcome(conditions, {"actual_replicas": inst.ready, "desired_replicas": desired})
+
+
+def _initialized(pa: PodAutoscaler | None) -> bool:
+    return pa is not None and pa.status is not None and cond.is_true(pa.status.conditions, "ScaleTargetInitialized")
 
 
 def _active_from(pa: PodAutoscaler | None):

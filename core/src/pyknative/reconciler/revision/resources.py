@@ -6,7 +6,6 @@ from collections.abc import Mapping
 
 from pyknative.api.autoscaling import (
     CLASS_ANNOTATION,
-    KPA_CLASS,
     REACHABLE,
     UNREACHABLE,
     PodAutoscaler,
@@ -20,12 +19,17 @@ from pyknative.api.serving import (
     ROUTING_STATE_LABEL,
     Revision,
 )
+from pyknative.autoscaling_settings import resolve
+from pyknative.config.serving import AutoscalerConfig
 
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
-def autoscaler_class(rev: Revision, autoscaler_config: Mapping[str, str]) -> str:
-    return rev.metadata.annotation(CLASS_ANNOTATION) or autoscaler_config.get("pod-autoscaler-class") or KPA_CLASS
+def autoscaler_class(rev: Revision, autoscaler_config: Mapping[str, str] | AutoscalerConfig) -> str:
+    """The revision's ``autoscaling.knative.dev/class``, else ``config-autoscaler: pod-autoscaler-class``."""
+    if not isinstance(autoscaler_config, AutoscalerConfig):
+        autoscaler_config = AutoscalerConfig.from_values(autoscaler_config)
+    return resolve(rev.metadata.annotations, autoscaler_config).autoscaler_class
 
 
 def reachability(rev: Revision) -> str:
@@ -34,7 +38,7 @@ def reachability(rev: Revision) -> str:
     return {"active": REACHABLE, "reserve": UNREACHABLE}.get(state or "", "")
 
 
-def make_pa(rev: Revision, autoscaler_config: Mapping[str, str]) -> PodAutoscaler:
+def make_pa(rev: Revision, autoscaler_config: Mapping[str, str] | AutoscalerConfig) -> PodAutoscaler:
     labels = {k: v for k, v in (rev.metadata.labels or {}).items() if k.startswith("serving.knative.dev/")}
     labels.pop(ROUTING_STATE_LABEL, None)
     labels[REVISION_LABEL] = rev.name
