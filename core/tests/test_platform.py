@@ -246,7 +246,8 @@ async def test_two_controllers_of_one_name_fail_start_up_and_nothing_is_left_run
     with pytest.raises(PluginConflictError, match="two plugins bring a controller named 'twin'"):
         await platform.start()
     # Every part started before the failure was stopped again: the listeners are closed, the store too.
-    assert platform.gateway._server is None or not platform.gateway._server.is_serving()
+    gateway = platform.data_plane.gateway
+    assert gateway._server is None or not gateway._server.is_serving()
     with pytest.raises(Exception):  # noqa: B017 - the closed store refuses any use
         await platform.store.list(Service)
     await platform.stop()  # idempotent after a failed start

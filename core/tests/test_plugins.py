@@ -31,8 +31,12 @@ def test_core_defaults_load_through_entry_points():
     report = {(r["role"], r["name"]): r for r in plugins.report()}
     assert report[("store", "sqlite")]["provides"] == ["sqlite"]
     assert report[("runtime", "local")]["provides"] == ["local"]
-    assert report[("ingress", "embedded")]["provides"] == ["embedded.ingress.networking.knative.dev"]
+    assert report[("ingress", "embedded")]["provides"] == ["embedded.ingress.networking.knative.dev", "embedded"]
     assert "Service.serving.knative.dev" in report[("kinds", "serving")]["kinds"]
+    assert report[("controllers", "core")]["status"] == "loaded"
+    loaded = plugins.load()
+    assert loaded.provided("data-plane") == {"embedded": "embedded"}
+    assert "embedded" not in loaded.provided("ingress")  # a name is provided for the role it is declared under
     assert all(r["status"] == "loaded" for r in report.values() if r["distribution"] == "pyknative-core")
 
 

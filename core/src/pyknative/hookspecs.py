@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         IngressBackend,
         KindRegistration,
         PlatformContext,
+        RevisionDataPlane,
         Runtime,
         ScaleFloor,
         ScaleInput,
@@ -123,6 +124,20 @@ def pyknative_make_runtime(name: str, platform: PlatformContext) -> Runtime | No
     """Create the runtime that runs revision instances (``pyknative: runtime``; ``local`` runs child processes).
 
     :returns: a :class:`pyknative.roles.Runtime`, or None.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def pyknative_make_data_plane(name: str, platform: PlatformContext) -> RevisionDataPlane | None:
+    """Create the revisions' data plane named by ``pyknative: data-plane`` (``embedded``: the gateway in this
+    process, with the activator and the per-revision queue).
+
+    :param platform: the platform; its ``instances(key)`` gives the runtime's instances of a revision, its
+        ``metrics`` the autoscaler's sample collector, ``config.autoscaler`` the config-autoscaler view.
+    :returns: a :class:`pyknative.roles.RevisionDataPlane` (entered as an async context before the runtime starts),
+        or None.
 
     Stops at first non-None result.
     """

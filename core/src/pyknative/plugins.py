@@ -62,6 +62,9 @@ class PluginRecord:
     extra: str | None = None
     provides: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
+    #: ``(role, name)`` of everything it provides: a plugin may serve several roles (the embedded ingress plugin
+    #: serves the ``ingress`` class and the ``data-plane``)
+    provides_by_role: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -91,8 +94,10 @@ class Plugins:
         """Backend name → plugin name, for one role."""
         out: dict[str, str] = {}
         for rec in self.records:
-            if rec.status == "loaded" and rec.role == role:
-                for name in rec.provides:
+            if rec.status != "loaded":
+                continue
+            for provided_role, name in rec.provides_by_role:
+                if provided_role == role:
                     out.setdefault(name, rec.name)
         return out
 
@@ -157,16 +162,23 @@ def _register(pm, role: str, name: str, obj: Any, dist: str | None, records: lis
         return
     pm.register(obj, name=plugin_name)
     provides: tuple[str, ...] = ()
+    by_role: tuple[tuple[str, str], ...] = ()
     kinds: tuple[str, ...] = ()
     impl = getattr(obj, "pyknative_provides", None)
     if callable(impl):
-        provides = tuple(n for names in (impl() or {}).values() for n in names)
+        by_role = tuple((r, n) for r, names in (impl() or {}).items() for n in names)
+        provides = tuple(n for _, n in by_role)
     kinds_impl = getattr(obj, "pyknative_kinds", None)
     if callable(kinds_impl):
         kinds = tuple(
             f"{r.cls.KIND.kind}.{r.cls.KIND.group}" if r.cls.KIND.group else r.cls.KIND.kind for r in kinds_impl() or ()
         )
-    records.append(PluginRecord(name=name, role=role, distribution=dist, status="loaded", provides=provides, kinds=kinds))
+    records.append(
+        PluginRecord(
+            name=name, role=role, distribution=dist, status="loaded", provides=provides, kinds=kinds,
+            provides_by_role=by_role,
+        )
+    )
 
 
 def extra_of_distribution(dist: str | None) -> str | None:

@@ -74,6 +74,7 @@ def test_pyknative_section_defaults() -> None:
         "data-dir": "~/.pyknative",
         "store": "sqlite",
         "runtime": "local",
+        "data-plane": "embedded",
         "eventing-address": "127.0.0.1",
         "eventing-port": "8081",
         "event-max-bytes": "4194304",

@@ -486,6 +486,8 @@ def _pyknative() -> dict[str, Key]:
         "data-dir": Key("~/.pyknative", _non_empty),
         "store": Key("sqlite", _non_empty),
         "runtime": Key("local", _non_empty),
+        # What serves revisions' requests (a pyknative.ingress entry point's data plane; embedded: the gateway here).
+        "data-plane": Key("embedded", _non_empty),
         # The event ingress: brokers at /<namespace>/<broker>, channels at /channels/<namespace>/<name>.
         "eventing-address": Key("127.0.0.1", _non_empty),
         "eventing-port": Key("8081", _port),

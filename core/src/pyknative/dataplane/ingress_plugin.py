@@ -1,5 +1,6 @@
-"""The core's ``ingress`` plugin: the embedded gateway serves Ingresses of class
-``embedded.ingress.networking.knative.dev`` (the default ``config-network: ingress-class``)."""
+"""The core's ``ingress`` plugin: the embedded data plane (``pyknative: data-plane: embedded``, the gateway in this
+process) and its ingress class ``embedded.ingress.networking.knative.dev`` (the default ``config-network:
+ingress-class``), which programs that gateway's host table."""
 
 from __future__ import annotations
 
@@ -55,13 +56,28 @@ def routing_table(ingresses) -> dict[str, RouteRule]:
 class _EmbeddedIngressPlugin:
     @hookimpl
     def pyknative_provides(self):
-        return {"ingress": [EMBEDDED_CLASS]}
+        return {"ingress": [EMBEDDED_CLASS], "data-plane": ["embedded"]}
+
+    @hookimpl
+    def pyknative_make_data_plane(self, name, platform):
+        if name != "embedded":
+            return None
+        from pyknative.dataplane.embedded import EmbeddedDataPlane
+
+        return EmbeddedDataPlane(
+            host=platform.config.get("pyknative", "gateway-address"),
+            port=int(platform.config.get("pyknative", "gateway-port")),
+            instances=platform.instances,
+            metrics=platform.metrics,
+            autoscaler_config=platform.config.autoscaler,
+        )
 
     @hookimpl
     def pyknative_make_ingress(self, ingress_class, platform):
-        if ingress_class != EMBEDDED_CLASS or platform.gateway is None:
+        gateway = getattr(platform.data_plane, "gateway", None)
+        if ingress_class != EMBEDDED_CLASS or gateway is None:
             return None
-        return EmbeddedIngress(platform.gateway)
+        return EmbeddedIngress(gateway)
 
 
 plugin = _EmbeddedIngressPlugin()

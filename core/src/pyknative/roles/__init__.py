@@ -5,6 +5,7 @@
 | store | :mod:`pyknative.roles.store` | :class:`Store` | ``pyknative_make_store`` |
 | runtime | :mod:`pyknative.roles.runtime` | :class:`Runtime` | ``pyknative_make_runtime`` |
 | ingress | :mod:`pyknative.roles.ingress` | :class:`IngressBackend` | ``pyknative_make_ingress`` |
+| data plane | :mod:`pyknative.roles.ingress` | :class:`RevisionDataPlane` | ``pyknative_make_data_plane`` |
 | channel | :mod:`pyknative.roles.channel` | :class:`ChannelBackend` | ``pyknative_make_channel`` |
 | scaler | :mod:`pyknative.roles.scaler` | :class:`Scaler` | ``pyknative_make_scaler`` |
 | source | :mod:`pyknative.roles.source` | :class:`SourceAdapter` | ``pyknative_make_source`` |
@@ -23,7 +24,7 @@ from pyknative.roles.build import BuildExecutor, BuildReporter
 from pyknative.roles.channel import ChannelBackend, ChannelRef, SubscriberHandler, SubscriptionRef
 from pyknative.roles.controllers import Controller, PlatformContext
 from pyknative.roles.http import HttpRequest, HttpResponse, HttpRoute
-from pyknative.roles.ingress import IngressBackend
+from pyknative.roles.ingress import IngressBackend, RevisionDataPlane
 from pyknative.roles.kinds import KindRegistration, PrinterColumn
 from pyknative.roles.runtime import InstancesStatus, NotRunnableError, Runtime
 from pyknative.roles.scaler import MeasuringScaler, ScaleDecision, ScaleFloor, ScaleInput, Scaler
@@ -49,6 +50,7 @@ __all__ = [
     "NotRunnableError",
     "PlatformContext",
     "PrinterColumn",
+    "RevisionDataPlane",
     "Runtime",
     "ScaleDecision",
     "ScaleFloor",
