@@ -262,3 +262,27 @@ def test_the_adapter_environment_is_knatives():
         "K_CE_OVERRIDES": '{"extensions": {"team": "a"}}',
     }
     assert "K_CE_OVERRIDES" not in AdapterEnvironment(sink="s", namespace="n", name="x").to_env()
+
+
+class _Lifecycle:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, bool]] = []
+
+    @hookimpl
+    async def pyknative_startup(self, platform):
+        # Everything is up by now: a plugin may reach the admin API and the event listener.
+        self.calls.append(("startup", platform.admin_address is not None and bool(platform.listener_url("events"))))
+
+    @hookimpl
+    def pyknative_shutdown(self, platform):
+        self.calls.append(("shutdown", platform.store is not None and platform.controllers != {}))
+
+
+async def test_startup_runs_once_everything_is_up_and_shutdown_first_when_stopping(tmp_path):
+    plugin = _Lifecycle()
+    platform = _platform(tmp_path, ("kinds", "lifecycle", plugin))
+    await platform.start()
+    assert plugin.calls == [("startup", True)]
+    await platform.stop()
+    await platform.stop()
+    assert plugin.calls == [("startup", True), ("shutdown", True)]
