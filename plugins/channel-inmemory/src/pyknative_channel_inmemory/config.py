@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from pyknative.config import Key, parse_int
+from pyknative.config import Key, parse_int, read_section
 from pyknative.errors import ConfigError, FieldError
 
 SECTION = "config-imc"
@@ -66,12 +66,5 @@ class IMCConfig:
     @classmethod
     def from_platform(cls, platform: Any) -> IMCConfig:
         """Read ``config-imc`` from ``platform.config``; defaults when there is no platform or no such section."""
-        if platform is None:
-            return cls()
-        values: dict[str, str] = {}
-        for key in (MAX_QUEUED, MAX_IN_FLIGHT):
-            try:
-                values[key] = platform.config.get(SECTION, key)
-            except KeyError:
-                continue
-        return cls.from_section(values)
+        values = read_section(getattr(platform, "config", None), SECTION, config_schema()[SECTION])
+        return cls(max_queued=values[MAX_QUEUED], max_in_flight=values[MAX_IN_FLIGHT])

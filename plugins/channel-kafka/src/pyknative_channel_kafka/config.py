@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import attrs
 
+from pyknative.config import read_section
 from pyknative.errors import ConfigError, FieldError
 
 SECTION = "config-kafka"
@@ -79,10 +80,4 @@ class KafkaConfig:
     @classmethod
     def from_operator_config(cls, config: object | None) -> KafkaConfig:
         """From a :class:`pyknative.config.OperatorConfig` (defaults when it is None or lacks the section)."""
-        if config is None:
-            return cls()
-        try:
-            section = config.section(SECTION)  # type: ignore[attr-defined]
-        except KeyError:
-            return cls()
-        return cls.from_section(section)
+        return cls.from_section(read_section(config, SECTION, SCHEMA[SECTION]))

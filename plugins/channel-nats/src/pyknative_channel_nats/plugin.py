@@ -7,7 +7,7 @@ from typing import Any
 
 from pyknative import hookimpl
 from pyknative.api.kinds import KindRegistration
-from pyknative.config import Key
+from pyknative.config import Key, read_section
 from pyknative_channel_nats.admission import default_channel, validate_channel
 from pyknative_channel_nats.backend import NatsChannelBackend
 from pyknative_channel_nats.model import API_VERSION, KIND, NatsJetStreamChannel
@@ -32,7 +32,8 @@ class NatsChannelPlugin:
         """A new backend (one NATS connection) per call: the platform keeps the one it makes and closes it."""
         if (api_version, kind) != (API_VERSION, KIND):
             return None
-        section = platform.config.sections.get(SECTION, {}) if platform is not None else {}
+        defaults = {key: spec.default for key, spec in config_schema()[SECTION].items()}
+        section = read_section(getattr(platform, "config", None), SECTION, defaults)
         return NatsChannelBackend(NatsSettings.from_section(section))
 
 
