@@ -187,18 +187,33 @@ class EventIngress:
 
 
 _SKIPPED_RESPONSE_HEADERS = frozenset({"content-length", "connection", "transfer-encoding"})
+_NO_BODY = frozenset({204, 304})
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
-def _plugin_response(response: HttpResponse, *, close: bool) -> bytes:
+def _plugin_response(response: HttpResponse, *, method: bytes, close: bool) -> bytes:
+    """A plugin's answer on the wire: header names must be tokens and values free of CR/LF (others are dropped),
+    the length is ours, and HEAD, 1xx, 204 and 304 answers carry no body."""
+    if not isinstance(response.body, bytes | bytearray) or not 200 <= response.status <= 599 and response.status != 100:
+        raise TypeError(f"a plugin answered {response.status!r} with a {type(response.body).__name__} body")
     lines = [b"HTTP/1.1 %d %b\r\n" % (response.status, http1.reason_phrase(response.status))]
     for name, value in response.headers.items():
-        if name.lower() not in _SKIPPED_RESPONSE_HEADERS and "\n" not in value and "\r" not in value:
+        if (
+            name
+            and set(name) <= _TOKEN
+            and name.lower() not in _SKIPPED_RESPONSE_HEADERS
+            and "\n" not in value
+            and "\r" not in value
+        ):
             lines.append(f"{name}: {value}\r\n".encode("latin-1", "replace"))
-    lines.append(b"content-length: %d\r\n" % len(response.body))
+    bodyless = method == b"HEAD" or response.status in _NO_BODY or response.status < 200
+    if response.status not in _NO_BODY and response.status >= 200:
+        lines.append(b"content-length: %d\r\n" % len(response.body))
     if close:
         lines.append(http1.CONNECTION_CLOSE)
     lines.append(http1.CRLF)
-    lines.append(response.body)
+    if not bodyless:
+        lines.append(bytes(response.body))
     return b"".join(lines)
 
 
@@ -427,12 +442,23 @@ class _Connection(asyncio.Protocol):
             body=body,
             subpath=http_routes.subpath(route, path),
         )
-        response = await http_routes.dispatch(route, request)
-        if not self.closed:
-            self.transport.write(_plugin_response(response, close=not keep_alive))  # type: ignore[union-attr]
-            if not keep_alive:
-                self.close_now()
-        self.busy = False
+        try:
+            response = await http_routes.dispatch(route, request)
+            try:
+                wire = _plugin_response(response, method=method, close=not keep_alive)
+            except (TypeError, ValueError):
+                _log.exception("plugin route %s: unusable response to %s %s", route.prefix, request.method, path)
+                wire = http1.plain_response(500, "internal error in a plugin's handler", close=not keep_alive)
+            if not self.closed:
+                self.transport.write(wire)  # type: ignore[union-attr]
+                if not keep_alive:
+                    self.close_now()
+        except BaseException:
+            if not self.closed:
+                self.close_now()  # cancelled mid-answer (the ingress is stopping): nothing sensible to send
+            raise
+        finally:
+            self.busy = False
         self._next()
 
     def _next(self) -> None:
