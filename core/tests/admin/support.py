@@ -154,17 +154,27 @@ async def _validate_widget(obj: Resource, old: Resource | None, ctx: AdmissionCo
     return errors
 
 
+#: Knative Serving's categories; "gizmos" holds a namespaced and a cluster-scoped kind, and "widgets" is a
+#: category and also a kind's plural (the kind wins)
+SERVING = ("all", "knative", "serving")
+
+
 def make_kinds() -> Kinds:
     return Kinds(
         [
             KindRegistration(
-                Service, default=_default_service, validate=_validate_service, addressable=True, columns=c.SERVICE
+                Service,
+                default=_default_service,
+                validate=_validate_service,
+                addressable=True,
+                columns=c.SERVICE,
+                categories=SERVING,
             ),
-            KindRegistration(Revision, columns=c.REVISION),
-            KindRegistration(Route, addressable=True, columns=c.ROUTE),
-            KindRegistration(Configuration, columns=c.CONFIGURATION),
-            KindRegistration(Widget, validate=_validate_widget),
-            KindRegistration(Gadget),
+            KindRegistration(Revision, columns=c.REVISION, categories=SERVING),
+            KindRegistration(Route, addressable=True, columns=c.ROUTE, categories=SERVING),
+            KindRegistration(Configuration, columns=c.CONFIGURATION, categories=SERVING),
+            KindRegistration(Widget, validate=_validate_widget, categories=("all", "gizmos")),
+            KindRegistration(Gadget, categories=("gizmos", "widgets")),
         ]
     )
 

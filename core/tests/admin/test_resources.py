@@ -25,7 +25,11 @@ async def test_healthz_and_discovery(api):
     ksvc = next(x for x in resources if x["kind"] == "Service")
     columns = ksvc.pop("additionalPrinterColumns")
     assert [c["name"] for c in columns] == ["URL", "LATEST", "AGE", "CONDITIONS", "READY", "REASON"]
-    assert columns[-2] == {"name": "READY", "type": "string", "jsonPath": ".status.conditions[?(@.type=='Ready')].status"}
+    assert columns[-2] == {
+        "name": "READY",
+        "type": "string",
+        "jsonPath": ".status.conditions[?(@.type=='Ready')].status",
+    }
     assert ksvc == {
         "group": "serving.knative.dev",
         "version": "v1",
@@ -34,7 +38,7 @@ async def test_healthz_and_discovery(api):
         "singular": "service",
         "shortNames": ["ksvc", "kservice"],
         "namespaced": True,
-        "categories": [],
+        "categories": ["all", "knative", "serving"],
         "printName": True,
     }
     gadget = next(x for x in resources if x["kind"] == "Gadget")

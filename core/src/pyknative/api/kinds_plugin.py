@@ -13,15 +13,38 @@ from pyknative.api.networking import Ingress
 from pyknative.api.serving import Configuration, Revision, Route, Service
 from pyknative.hookspecs import hookimpl
 
+#: the ``categories`` of Knative Serving's CRDs (knative/serving config/core/300-resources/*.yaml; the Ingress
+#: CRD from knative/networking config/ingress.yaml)
+SERVING = ("all", "knative", "serving")
+INTERNAL_NETWORKING = ("knative-internal", "networking")
+INTERNAL_AUTOSCALING = ("knative-internal", "autoscaling")
+
 
 def registrations() -> list[KindRegistration]:
     return [
-        KindRegistration(Service, d.default_service, v.validate_service, addressable=True, columns=c.SERVICE),
-        KindRegistration(Configuration, d.default_configuration, v.validate_configuration, columns=c.CONFIGURATION),
-        KindRegistration(Revision, d.default_revision, v.validate_revision, columns=c.REVISION),
-        KindRegistration(Route, d.default_route, v.validate_route, addressable=True, columns=c.ROUTE),
-        KindRegistration(Ingress),
-        KindRegistration(PodAutoscaler, columns=c.POD_AUTOSCALER),
+        KindRegistration(
+            Service,
+            d.default_service,
+            v.validate_service,
+            addressable=True,
+            columns=c.SERVICE,
+            categories=SERVING,
+        ),
+        KindRegistration(
+            Configuration,
+            d.default_configuration,
+            v.validate_configuration,
+            columns=c.CONFIGURATION,
+            categories=SERVING,
+        ),
+        KindRegistration(
+            Revision, d.default_revision, v.validate_revision, columns=c.REVISION, categories=SERVING
+        ),
+        KindRegistration(
+            Route, d.default_route, v.validate_route, addressable=True, columns=c.ROUTE, categories=SERVING
+        ),
+        KindRegistration(Ingress, categories=INTERNAL_NETWORKING),
+        KindRegistration(PodAutoscaler, columns=c.POD_AUTOSCALER, categories=INTERNAL_AUTOSCALING),
         *eventing_kinds.registrations(),
         KindRegistration(Event, columns=c.EVENT, print_name=False),
     ]

@@ -11,10 +11,11 @@ A verb whose plugin fails to import is still listed, and says what failed and wh
 from __future__ import annotations
 
 from pyknative.cli.client import ApiClient, ApiError, CliError
+from pyknative.cli.listing import get
 from pyknative.cli.local import config, plugins, serve
 from pyknative.cli.logs import logs
 from pyknative.cli.plugin_commands import add_plugin_commands
-from pyknative.cli.resources import apply, delete, get
+from pyknative.cli.resources import apply, delete
 from pyknative.cli.root import CliState, cli, with_state
 from pyknative.cli.wait import wait
 

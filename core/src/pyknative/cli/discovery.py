@@ -1,4 +1,5 @@
-"""Resolving what a user types (``ksvc``, ``revisions``, ``services.serving.knative.dev``) against ``GET /apis``."""
+"""Resolving what a user types (``ksvc``, ``revisions``, ``services.serving.knative.dev``, or a category such as
+``knative``) against ``GET /apis``."""
 
 from __future__ import annotations
 
@@ -52,6 +53,12 @@ class ResourceType:
         return frozenset(n.lower() for n in out)
 
     @property
+    def group_kind(self) -> str:
+        """``service.serving.knative.dev``: how kubectl prefixes NAME cells and ``-o name`` lines."""
+        kind = self.kind.lower()
+        return f"{kind}.{self.group}" if self.group else kind
+
+    @property
     def qualified(self) -> str:
         """``services.serving.knative.dev``, as kubectl names a resource in messages."""
         return f"{self.plural}.{self.group}" if self.group else self.plural
@@ -84,13 +91,41 @@ class Discovery:
         return cls(tuple(ResourceType.from_dict(r) for r in body.get("resources") or ()))
 
     def resolve(self, name: str) -> ResourceType:
-        found = [t for t in self.types if name.lower() in t.names]
-        if not found:
+        found = self._kind(name)
+        if found is None:
             raise CliError(
                 f'the server doesn\'t have a resource type "{name}" (it has: {_known(self.types)})'
             )
+        return found
+
+    def resolve_many(self, name: str) -> tuple[ResourceType, ...]:
+        """The kind ``name`` names, else every kind in the category ``name`` (as ``kubectl get knative``).
+
+        A kind wins over a category of the same name; a category's kinds come in discovery order."""
+        found = self._kind(name)
+        if found is not None:
+            return (found,)
+        members = self.category(name)
+        if not members:
+            categories = ", ".join(self.categories()) or "none"
+            raise CliError(
+                f'the server doesn\'t have a resource type "{name}" '
+                f"(it has: {_known(self.types)}; categories: {categories})"
+            )
+        return members
+
+    def category(self, name: str) -> tuple[ResourceType, ...]:
+        """The kinds that declare the category ``name``."""
+        return tuple(t for t in self.types if name.lower() in (c.lower() for c in t.categories))
+
+    def categories(self) -> list[str]:
+        """Every category some kind declares, sorted."""
+        return sorted({c.lower() for t in self.types for c in t.categories})
+
+    def _kind(self, name: str) -> ResourceType | None:
+        found = [t for t in self.types if name.lower() in t.names]
         # "service" means Knative's Service when another group also has one, as with kn.
-        return sorted(found, key=lambda t: t.group != "serving.knative.dev")[0]
+        return sorted(found, key=lambda t: t.group != "serving.knative.dev")[0] if found else None
 
     def for_kind(self, api_version: str, kind: str) -> ResourceType:
         for t in self.types:

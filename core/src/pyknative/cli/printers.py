@@ -100,7 +100,11 @@ def human_duration(seconds: float) -> str:
 
 def last_seen(obj: Obj, ctx: PrintContext) -> str:
     """An Event's age since it last happened (kubectl's LAST SEEN)."""
-    when = obj.get("lastTimestamp") or obj.get("firstTimestamp") or (obj.get("metadata") or {}).get("creationTimestamp")
+    when = (
+        obj.get("lastTimestamp")
+        or obj.get("firstTimestamp")
+        or (obj.get("metadata") or {}).get("creationTimestamp")
+    )
     return age({"metadata": {"creationTimestamp": when}}, ctx) if when else ""
 
 
@@ -162,12 +166,22 @@ def column(spec: Mapping[str, Any]) -> Column:
 
 
 def columns_for(
-    specs: Sequence[Mapping[str, Any]] | None, *, wide: bool = False, print_name: bool = True
+    specs: Sequence[Mapping[str, Any]] | None,
+    *,
+    wide: bool = False,
+    print_name: bool = True,
+    kind_prefix: str = "",
 ) -> tuple[Column, ...]:
     cols = tuple(column(s) for s in (specs or DEFAULT_COLUMNS))
     if print_name:
-        cols = (_NAME, *cols)
+        cols = (_prefixed_name(kind_prefix) if kind_prefix else _NAME, *cols)
     return tuple(c for c in cols if wide or not c.wide_only)
+
+
+def _prefixed_name(prefix: str) -> Column:
+    """NAME as kubectl prints it when a listing holds several kinds: ``service.serving.knative.dev/hello``."""
+    name = _NAME.get
+    return Column("NAME", lambda obj, ctx: f"{prefix}/{name(obj, ctx)}")
 
 
 def table(
@@ -177,14 +191,16 @@ def table(
     wide: bool = False,
     namespaces: bool = False,
     print_name: bool = True,
+    kind_prefix: str = "",
     ctx: PrintContext | None = None,
 ) -> str:
     """The objects as an aligned table (kubectl's three-space gutters), NAMESPACE first when ``namespaces``.
 
     ``specs`` are the kind's ``additionalPrinterColumns`` from discovery; a kind without NAME (``print_name``
-    False, as Events) is listed oldest first, as things happened."""
+    False, as Events) is listed oldest first, as things happened. ``kind_prefix`` (``service.serving.knative.dev``)
+    goes before each NAME, as kubectl marks the rows of a listing of several kinds."""
     ctx = ctx or PrintContext()
-    cols = columns_for(specs, wide=wide, print_name=print_name)
+    cols = columns_for(specs, wide=wide, print_name=print_name, kind_prefix=kind_prefix)
     if not print_name:
         objects = sorted(objects, key=lambda o: str(o.get("lastTimestamp") or o.get("firstTimestamp") or ""))
     if namespaces:

@@ -1,4 +1,4 @@
-"""``apply``, ``get`` and ``delete``: working with stored resources through the admin API."""
+"""``apply`` and ``delete``: changing stored resources through the admin API (``get`` is in :mod:`.listing`)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from typing import Any
 
 import click
 
-from pyknative.cli import printers
-from pyknative.cli.client import ApiClient, ApiError, CliError, cause_line
+from pyknative.cli.client import ApiError, CliError, cause_line
 from pyknative.cli.discovery import Discovery, ResourceType, object_label
 from pyknative.cli.manifests import Document, load
 from pyknative.cli.root import CliState, with_state
@@ -45,84 +44,6 @@ def _apply_error_lines(err: ApiError, docs: Sequence[Document]) -> list[str]:
         where = docs[index].where if isinstance(index, int) and 0 <= index < len(docs) else ""
         lines.append(cause_line(cause, str(doc.get("kind") or ""), str(doc.get("name") or ""), where))
     return lines
-
-
-@click.command()
-@click.argument("kind")
-@click.argument("name", required=False)
-@click.option(
-    "-o", "--output", type=click.Choice(["yaml", "json", "wide", "name"]), default=None, help="Output format."
-)
-@click.option("-A", "--all-namespaces", is_flag=True, help="List across every namespace.")
-@click.option("-l", "--selector", default=None, help="A label selector, e.g. app=hello,tier!=web.")
-@with_state
-def get(
-    state: CliState,
-    kind: str,
-    name: str | None,
-    output: str | None,
-    all_namespaces: bool,
-    selector: str | None,
-) -> None:
-    """Show one object or list objects of KIND (ksvc, rev, route, config, ... or any plural/short name)."""
-    client = state.client()
-    discovery = Discovery.fetch(client)
-    rt = discovery.resolve(kind)
-    many = name is None
-    if name is not None:
-        objects = [client.request("GET", rt.path(state.namespace, name))]
-    else:
-        query = {"labelSelector": selector} if selector else None
-        listing = client.request("GET", rt.path(state.namespace, all_namespaces=all_namespaces), query=query)
-        objects = list(listing.get("items") or ())
-    if output in ("yaml", "json"):
-        data = printers.as_list(objects) if many else objects[0]
-        click.echo(printers.as_yaml(data) if output == "yaml" else printers.as_json(data))
-        return
-    if not objects:
-        where = "" if all_namespaces or not rt.namespaced else f" in {state.namespace} namespace"
-        click.echo(f"No resources found{where}.", err=True)
-        return
-    if output == "name":
-        click.echo(printers.names(objects))
-        return
-    ctx = printers.PrintContext(
-        traffic=_revision_traffic(client, discovery, rt, state.namespace, all_namespaces)
-    )
-    namespaces = all_namespaces and rt.namespaced
-    click.echo(
-        printers.table(
-            objects,
-            rt.columns,
-            wide=output == "wide",
-            namespaces=namespaces,
-            print_name=rt.print_name,
-            ctx=ctx,
-        )
-    )
-
-
-def _revision_traffic(
-    client: ApiClient, discovery: Discovery, rt: ResourceType, namespace: str, all_namespaces: bool
-) -> dict[tuple[str, str], str]:
-    """For revisions: each one's share of traffic, summed over the routes' ``status.traffic``."""
-    if not any(c.get("compute") == "traffic" for c in rt.columns):
-        return {}
-    routes = discovery.find("serving.knative.dev", "Route")
-    if routes is None:
-        return {}
-    try:
-        listing = client.request("GET", routes.path(namespace, all_namespaces=all_namespaces))
-    except ApiError:
-        return {}
-    shares: dict[tuple[str, str], int] = {}
-    for route in listing.get("items") or ():
-        ns = str((route.get("metadata") or {}).get("namespace") or "")
-        for target in (route.get("status") or {}).get("traffic") or ():
-            rev, pct = target.get("revisionName"), target.get("percent")
-            if rev and isinstance(pct, int):
-                shares[(ns, rev)] = shares.get((ns, rev), 0) + pct
-    return {k: f"{v}%" for k, v in shares.items()}
 
 
 @click.command()

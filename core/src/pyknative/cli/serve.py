@@ -1,10 +1,11 @@
 """``pyknative serve``'s process side: logging, the event loop, signals, and a bounded stop.
 
 SIGTERM or SIGINT stop the platform; a platform busy reconciling still stops within :data:`STOP_DEADLINE`
-seconds: signals are handled by the loop (its wake-up fd, so no Python code needs to be scheduled for them to
-be seen), the stop cancels the controllers' workers at their next await, and a stop that overruns the deadline
-ends the process with exit code 1 after saying so (its instances end with it: each dies with its parent).
-"""
+seconds of the signal. The deadline is armed by the signal handler itself (a plain Python handler, which runs
+even while a loop callback does not return), which then asks the loop to begin the stop: the controllers' work
+queues are shut at once (each worker ends after the reconcile it is in), then ``platform.stop()`` runs. A stop
+that overruns the deadline ends the process with exit code 1 after saying so (its instances end with it: each
+dies with its parent); so does a second signal."""
 
 from __future__ import annotations
 
@@ -26,25 +27,71 @@ log = logging.getLogger("pyknative")
 async def serve(platform, *, ready: Callable[[object], None] | None = None) -> None:
     """Start ``platform``, call ``ready``, run until SIGTERM/SIGINT, then stop it within the deadline."""
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    starting = asyncio.ensure_future(platform.start())
-    stopped = asyncio.ensure_future(stop.wait())
-    done, _ = await asyncio.wait({starting, stopped}, return_when=asyncio.FIRST_COMPLETED)
-    if starting not in done:  # a signal while starting: give up the start
-        starting.cancel()
-        await asyncio.gather(starting, return_exceptions=True)
-    else:
-        starting.result()
-        if ready is not None:
-            ready(platform)
-        await stopped
-    # A second signal during the stop ends the process at once.
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, _exit_now)
-    _arm_deadline(STOP_DEADLINE)
-    await platform.stop()
+
+    def begin_stop() -> None:
+        _quiesce(platform)
+        stop.set()
+
+    signals = _StopSignals(asyncio.get_running_loop(), begin_stop)
+    try:
+        starting = asyncio.ensure_future(platform.start())
+        stopped = asyncio.ensure_future(stop.wait())
+        done, _ = await asyncio.wait({starting, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if starting not in done:  # a signal while starting: give up the start
+            starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)
+        else:
+            starting.result()
+            if ready is not None:
+                ready(platform)
+            await stopped
+        log.info("stopping (at most %gs after the signal)", STOP_DEADLINE)
+        await platform.stop()
+    finally:
+        signals.restore()
+
+
+class _StopSignals:
+    """SIGTERM/SIGINT handlers that start the stop deadline at the signal itself, then wake the loop.
+
+    They are plain :func:`signal.signal` handlers, which Python runs in the main thread between two bytecodes,
+    even in the middle of a loop callback that runs for seconds; a loop signal handler
+    (``loop.add_signal_handler``) would only run once the loop polls again. The first signal arms the deadline
+    and schedules ``wake`` on the loop; a second one ends the process at once.
+    """
+
+    _SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, wake: Callable[[], None]) -> None:
+        self._loop = loop
+        self._wake = wake
+        self._received = False
+        self._previous = {sig: signal.signal(sig, self._handle) for sig in self._SIGNALS}
+
+    def _handle(self, signum: int, _frame) -> None:
+        if self._received:
+            _exit_now()
+        self._received = True
+        _arm_deadline(STOP_DEADLINE)
+        self._loop.call_soon_threadsafe(self._wake)
+
+    def restore(self) -> None:
+        """Put back the handlers from before, and disarm the deadline (the stop returned in time)."""
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        for sig, previous in self._previous.items():
+            signal.signal(sig, previous)
+
+
+def _quiesce(platform) -> None:
+    """Shut the controllers' work queues, at once: every worker ends after the reconcile it is in.
+
+    A worker goes from key to key without giving the loop back while its queue has keys and its reconciles
+    wait on nothing (the store answers synchronously), so a busy platform's loop turns only every few
+    seconds, and every await of the stop would wait that long. ``Platform.stop`` stops the controllers
+    themselves later (a shut queue stays shut).
+    """
+    for ctl in list(getattr(platform, "controllers", {}).values()):
+        ctl.queue.shutdown()
 
 
 def _arm_deadline(seconds: float) -> None:
