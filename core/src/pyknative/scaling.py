@@ -69,6 +69,10 @@ class ScaleInput:
     #: wall-clock time (epoch seconds) of the decision, for calendar rules such as scheduled floors; ``now``
     #: stays the clock of the samples. The reconciler fills it from its clock; left out, it is ``time.time()``.
     wall: float = attrs.field(factory=time.time)
+    #: whether the PodAutoscaler's ``ScaleTargetInitialized`` is True: the revision once reached its initial
+    #: scale (kept in the store, so it survives a restart of the platform; Knative's scaler applies
+    #: initial-scale only while it is not)
+    initialized: bool = False
     #: the revision's settings, resolved from ``annotations`` over ``config`` when the input is made (so an
     #: ``attrs.evolve`` of either resolves them again); a key ``config`` lacks takes Knative's default
     settings: RevisionAutoscaling = attrs.field(

@@ -117,7 +117,10 @@ async def test_upstream_closing_before_responding_is_502(harness):
 async def test_remove_revision_answers_waiting_requests(harness):
     harness.serve(HOST, V1, None, timeout=5)
     pending = asyncio.ensure_future(harness.get(HOST))
-    await asyncio.sleep(0.1)
+    for _ in range(200):  # until the request is held (a fixed sleep is too short on a loaded machine)
+        await asyncio.sleep(0.01)
+        if harness.gateway.stats(V1, window=1.0).queued:
+            break
     harness.gateway.remove_revision(V1)
     status, body, _ = await asyncio.wait_for(pending, 2)
     assert status == 503 and "removed" in body

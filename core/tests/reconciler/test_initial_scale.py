@@ -197,7 +197,8 @@ ZERO_OK = {"allow-zero-initial-scale": "true"}
             None,
             "Unknown",
             ("True", None),
-            ("True", None),
+            # Knative's PropagateAutoscalerStatus: ResourcesAvailable waits for ScaleTargetInitialized
+            ("Unknown", "Deploying"),
             id="initial-three-not-reached",
         ),
         pytest.param(

@@ -143,3 +143,31 @@ async def test_route_to_a_missing_configuration_fails_with_knatives_reason(store
     c = cond.get(st.conditions, "AllTrafficAssigned")
     assert (c.status, c.reason) == ("False", "ConfigurationMissing")
     assert cond.get(st.conditions, "Ready").status == "False"
+
+
+@attrs.define
+class StaleReads:
+    """A cache that has seen no Revision yet: their gets miss; writes and ``uncached`` reach the store."""
+
+    uncached: SQLiteStore
+
+    async def get(self, cls, namespace, name):
+        from pyknative.errors import NotFoundError
+
+        if cls is Revision:
+            raise NotFoundError(f"{cls.KIND.kind} {namespace}/{name} not found")
+        return await self.uncached.get(cls, namespace, name)
+
+    def __getattr__(self, name):
+        return getattr(self.uncached, name)
+
+
+async def test_a_configuration_reconciled_again_before_the_cache_saw_its_revision_does_not_fail(store):
+    cfg = {"metadata": {"name": "c", "namespace": "default"}, "spec": {"template": SERVICE["spec"]["template"]}}
+    await store.create(Configuration.from_dict(cfg))
+    r = ConfigurationReconciler(StaleReads(store), rec(store), clock)
+    await r.reconcile("default/c")
+    await r.reconcile("default/c")  # the Revision exists, the cache says it does not: no AlreadyExistsError
+    revs = await store.list(Revision, "default")
+    assert [x.name for x in revs] == ["c-00001"]
+    assert (await store.get(Configuration, "default", "c")).status.latest_created_revision_name == "c-00001"

@@ -12,6 +12,7 @@ from pyknative.api import conditions as cond
 from pyknative.api.autoscaling import PodAutoscaler
 from pyknative.api.kinds import Kinds
 from pyknative.api.kinds_plugin import registrations
+from pyknative.api.meta import Condition
 from pyknative.api.networking import Ingress, LoadBalancerStatus
 from pyknative.api.serving import Revision
 from pyknative.errors import BackendNotInstalledError
@@ -78,10 +79,21 @@ async def test_revision_publishes_makes_its_pa_and_reports_ready_instances(store
     await store.create(Revision.from_dict(REVISION))
     published: list = []
     runtime = FakeRuntime(InstancesStatus(desired=1, ready=1, total=1))
-    await _revision_reconciler(store, runtime, published).reconcile("default/hello-00001")
+    reconciler = _revision_reconciler(store, runtime, published)
+    await reconciler.reconcile("default/hello-00001")
     rev = await store.get(Revision, "default", "hello-00001")
     assert [r.name for r in published] == ["hello-00001"]
-    assert (await store.get(PodAutoscaler, "default", "hello-00001")).is_controlled_by(rev)
+    pa = await store.get(PodAutoscaler, "default", "hello-00001")
+    assert pa.is_controlled_by(rev)
+    # An instance is ready, but the PodAutoscaler has not reached its initial scale yet: not Ready (Knative).
+    assert _conditions(rev)["ContainerHealthy"] == ("True", None)
+    assert _conditions(rev)["ResourcesAvailable"] == ("Unknown", "Deploying")
+    initialized = cond.set_condition(
+        pa.status.conditions if pa.status else (), Condition(type="ScaleTargetInitialized", status="True"), "now"
+    )
+    await store.update_status(attrs.evolve(pa, status=attrs.evolve(pa.status, conditions=initialized)))
+    await reconciler.reconcile("default/hello-00001")
+    rev = await store.get(Revision, "default", "hello-00001")
     assert cond.is_true(rev.status.conditions, "Ready")
     assert (rev.status.actual_replicas, rev.status.observed_generation) == (1, 1)
 

@@ -289,6 +289,19 @@ async def test_stop_and_aclose_leave_no_process(tmp_path: Path) -> None:
         await rt.converge(app_spec(), 1)
 
 
+async def test_kill_now_ends_every_instance_and_its_children_at_once(tmp_path: Path) -> None:
+    """What a platform does just before it exits past its stop deadline: nothing may be left behind."""
+    rt = LocalProcessRuntime(log_dir=tmp_path)
+    await rt.converge(app_spec("default/a", SPAWN_CHILD="1", IGNORE_TERM="1"), 2)
+    await eventually(lambda: len(rt.endpoints("default/a")) == 2)
+    pids = [s.pid for s in rt.instances("default/a")]
+    await eventually(lambda: sum(line.startswith("grandchild") for line in rt.logs("default/a")) == 2)
+    grandchildren = [int(line.split()[1]) for line in rt.logs("default/a") if line.startswith("grandchild")]
+    rt.kill_now()  # synchronous: no await between the call and the processes' end
+    await eventually(lambda: all(gone(p) for p in pids + grandchildren), timeout=2.0)
+    await rt.aclose()
+
+
 PARENT = """
 import asyncio, sys
 from pyknative.runtime import LocalProcessRuntime, ProcessSpec

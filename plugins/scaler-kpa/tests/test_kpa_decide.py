@@ -190,3 +190,30 @@ def test_missing_config_keys_use_knative_defaults():
     }
     inp = make_input(series([70] * 54 + [700] * 6), ready=1)
     assert KPAScaler().decide(inp, RUNNING) == KPAScaler().decide(attrs.evolve(inp, config=full), RUNNING)
+
+
+def test_a_restarted_platform_does_not_force_an_initialized_revision_back_to_its_initial_scale():
+    """The scaler's memory is lost with the process; the PodAutoscaler's ScaleTargetInitialized is not."""
+    import time as _time
+
+    from pyknative_scaler_kpa.scaler import KPAScaler as _KPA
+
+    from pyknative.scaling import ScaleInput as _Input
+
+    def first_tick(initialized: bool) -> int:
+        inp = _Input(
+            key="default/r-00001",
+            annotations={"autoscaling.knative.dev/initial-scale": "3"},
+            config={},
+            container_concurrency=0,
+            samples=(),
+            ready=1,
+            current_desired=1,  # status.desiredScale after it scaled down from 3
+            pending_requests=0,
+            now=_time.monotonic(),
+            initialized=initialized,
+        )
+        return _KPA().decide(inp, None).desired
+
+    assert first_tick(initialized=False) == 3  # a new revision starts at its initial scale
+    assert first_tick(initialized=True) <= 1  # one that reached it before the restart is not sent back

@@ -19,9 +19,8 @@ def add_plugin_commands(root: click.Group) -> list[str]:
     added = []
     for ep in sorted(importlib.metadata.entry_points(group=GROUP), key=lambda e: e.name):
         if ep.name in root.commands:
-            print(
-                f"warning: plugin verb {ep.name!r} ({_dist(ep)}) is a core command; ignored", file=sys.stderr
-            )
+            taken = "another plugin's verb" if ep.name in added else "a core command"
+            print(f"warning: plugin verb {ep.name!r} ({_dist(ep)}) is {taken}; ignored", file=sys.stderr)
             continue
         try:
             command = ep.load()

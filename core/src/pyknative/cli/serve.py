@@ -4,8 +4,8 @@ SIGTERM or SIGINT stop the platform; a platform busy reconciling still stops wit
 seconds of the signal. The deadline is armed by the signal handler itself (a plain Python handler, which runs
 even while a loop callback does not return), which then asks the loop to begin the stop: the controllers' work
 queues are shut at once (each worker ends after the reconcile it is in), then ``platform.stop()`` runs. A stop
-that overruns the deadline ends the process with exit code 1 after saying so (its instances end with it: each
-dies with its parent); so does a second signal."""
+that overruns the deadline ends the process with exit code 1 after saying so, having killed its instances'
+sessions and descendants first (the runtime's ``kill_now``); so does a second signal."""
 
 from __future__ import annotations
 
@@ -29,10 +29,10 @@ async def serve(platform, *, ready: Callable[[object], None] | None = None) -> N
     stop = asyncio.Event()
 
     def begin_stop() -> None:
-        _quiesce(platform)
+        platform.quiesce()
         stop.set()
 
-    signals = _StopSignals(asyncio.get_running_loop(), begin_stop)
+    signals = _StopSignals(asyncio.get_running_loop(), begin_stop, on_exit=getattr(platform, "kill_now", None))
     try:
         starting = asyncio.ensure_future(platform.start())
         stopped = asyncio.ensure_future(stop.wait())
@@ -62,17 +62,20 @@ class _StopSignals:
 
     _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, wake: Callable[[], None]) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, wake: Callable[[], None], on_exit: Callable[[], None] | None = None
+    ) -> None:
         self._loop = loop
         self._wake = wake
+        self._on_exit = on_exit
         self._received = False
         self._previous = {sig: signal.signal(sig, self._handle) for sig in self._SIGNALS}
 
     def _handle(self, signum: int, _frame) -> None:
         if self._received:
-            _exit_now()
+            _exit_now(self._on_exit)
         self._received = True
-        _arm_deadline(STOP_DEADLINE)
+        _arm_deadline(STOP_DEADLINE, self._on_exit)
         self._loop.call_soon_threadsafe(self._wake)
 
     def restore(self) -> None:
@@ -82,31 +85,28 @@ class _StopSignals:
             signal.signal(sig, previous)
 
 
-def _quiesce(platform) -> None:
-    """Shut the controllers' work queues, at once: every worker ends after the reconcile it is in.
-
-    A worker goes from key to key without giving the loop back while its queue has keys and its reconciles
-    wait on nothing (the store answers synchronously), so a busy platform's loop turns only every few
-    seconds, and every await of the stop would wait that long. ``Platform.stop`` stops the controllers
-    themselves later (a shut queue stays shut).
-    """
-    for ctl in list(getattr(platform, "controllers", {}).values()):
-        ctl.queue.shutdown()
-
-
-def _arm_deadline(seconds: float) -> None:
+def _arm_deadline(seconds: float, on_exit: Callable[[], None] | None = None) -> None:
     """End the process if the stop has not returned after ``seconds`` (SIGALRM runs even if the loop is stuck)."""
 
     def expired(_signum, _frame) -> None:
         print(f"pyknative: stop took longer than {seconds:g}s; exiting", file=sys.stderr, flush=True)
-        os._exit(1)
+        _exit(on_exit)
 
     signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, seconds)
 
 
-def _exit_now() -> None:
+def _exit_now(on_exit: Callable[[], None] | None = None) -> None:
     print("pyknative: second signal; exiting now", file=sys.stderr, flush=True)
+    _exit(on_exit)
+
+
+def _exit(on_exit: Callable[[], None] | None) -> None:
+    if on_exit is not None:
+        try:
+            on_exit()
+        except BaseException:  # noqa: BLE001 - exiting whatever happens
+            pass
     os._exit(1)
 
 

@@ -6,7 +6,7 @@ against a store reads through listers without knowing it: ``get`` and ``list`` a
 it is read), every write goes to the store. No reconcile lists or decodes the store.
 
 Reads may be a moment behind the reconciler's own writes, as with client-go: a write from a stale read is a
-:class:`~pyknative.errors.ConflictError` (the controller retries at once from the fresher cache), and
+:class:`~pyknative.errors.ConflictError` (the controller retries after a short backoff, from the fresher cache), and
 :func:`pyknative.reconciler.children.reconcile_child` reads the store itself when a create finds the child
 already there.
 """

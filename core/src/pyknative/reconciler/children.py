@@ -35,19 +35,29 @@ def semantic_equal(existing: Resource, desired: Resource) -> bool:
     )
 
 
-async def reconcile_child(store: Store, owner: Resource, desired: R, recorder: EventRecorder | None = None) -> R:
+async def get_or_create(store: Store, desired: R) -> tuple[R, bool]:
+    """The object named as ``desired`` (from the cache), else ``desired`` created: ``(object, created)``.
+
+    A create that finds the object already there (the cache had not seen our own earlier create yet) reads the
+    store itself instead of failing."""
     cls = type(desired)
     try:
-        existing = await store.get(cls, desired.namespace, desired.name)
+        return await store.get(cls, desired.namespace, desired.name), False
     except NotFoundError:
-        try:
-            created = await store.create(desired)
-        except AlreadyExistsError:  # a cached read behind our own create: look at the store itself
-            existing = await getattr(store, "uncached", store).get(cls, desired.namespace, desired.name)
-        else:
-            if recorder is not None:
-                await recorder.normal(owner, "Created", f"Created {cls.KIND.kind} {desired.name!r}")
-            return created
+        pass
+    try:
+        return await store.create(desired), True
+    except AlreadyExistsError:
+        return await getattr(store, "uncached", store).get(cls, desired.namespace, desired.name), False
+
+
+async def reconcile_child(store: Store, owner: Resource, desired: R, recorder: EventRecorder | None = None) -> R:
+    cls = type(desired)
+    existing, created = await get_or_create(store, desired)
+    if created:
+        if recorder is not None:
+            await recorder.normal(owner, "Created", f"Created {cls.KIND.kind} {desired.name!r}")
+        return existing
     if not existing.is_controlled_by(owner):
         raise NotOwnedError(existing)
     if semantic_equal(existing, desired):

@@ -74,6 +74,7 @@ class Controller:
     informers: InformerFactory | None = None
     _tasks: list[asyncio.Task] = attrs.field(factory=list, init=False)
     _handlers: list[tuple[object, object]] = attrs.field(factory=list, init=False)
+    _own_informers: bool = attrs.field(default=False, init=False)
 
     def enqueue(self, key: str) -> None:
         self.queue.add(key)
@@ -84,6 +85,7 @@ class Controller:
     async def start(self) -> None:
         if self.informers is None:
             self.informers = InformerFactory(getattr(self.store, "store", self.store))
+            self._own_informers = True
         used = []
         for cls, mapper in ((self.primary, key_of), *self.watches):
             informer = self.informers.informer(cls)
@@ -109,6 +111,8 @@ class Controller:
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        if self._own_informers and self.informers is not None:
+            await self.informers.stop()
 
     def _handler(self, mapper: Mapper):
         add = self.queue.add
@@ -135,6 +139,10 @@ class Controller:
 
     async def _work(self) -> None:
         while True:
+            # Give the loop back between two keys: with keys queued and a store that answers synchronously,
+            # a worker would otherwise run reconcile after reconcile in one loop turn, and the gateway, the
+            # event ingress and signal handling would wait for seconds.
+            await asyncio.sleep(0)
             key = await self.queue.get()
             if key is None:
                 return

@@ -1,8 +1,8 @@
 """HTTP routes a plugin mounts on the platform's listeners (a webhook receiver, a callback), framework-free.
 
 A plugin answers ``pyknative_http_routes(platform)`` with :class:`HttpRoute` values. Each names the listener
-(``events``: the event ingress, where producers and webhooks post; ``admin``: the admin API, behind its access
-rules) and a path prefix the plugin owns. On the event listener the prefix's first segment must contain a dot
+(``events``: the event ingress, where producers and webhooks post; ``admin``: the admin API's listener, reachable as the admin API
+is) and a path prefix the plugin owns. On the event listener the prefix's first segment must contain a dot
 (a domain the plugin owns, e.g. ``/github.sources.knative.dev/``): no Kubernetes namespace can be spelled so,
 which keeps ``/<namespace>/<broker>`` unambiguous. The platform applies its limits before the handler runs
 (the listener's body-size limit: 413; request heads over 64 KiB: 431) and turns a

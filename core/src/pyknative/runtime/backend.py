@@ -83,6 +83,11 @@ class LocalRuntime:
     def logs(self, key: str, tail: int | None = None) -> list[str]:
         return self._runtime().logs(key, tail=tail)
 
+    def kill_now(self) -> None:
+        """Kill every instance at once, synchronously (see :meth:`LocalProcessRuntime.kill_now`)."""
+        if self._procs is not None:
+            self._procs.kill_now()
+
     async def aclose(self) -> None:
         if self._procs is not None:
             await self._procs.aclose()

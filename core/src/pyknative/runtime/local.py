@@ -17,12 +17,14 @@ import collections
 import logging
 import re
 import secrets
+import signal
 import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import attrs
 
+from pyknative.runtime import _procgroup
 from pyknative.runtime.process import Instance
 from pyknative.runtime.spec import InstanceState, ProcessSpec
 
@@ -168,6 +170,15 @@ class LocalProcessRuntime:
         if tail is None:
             return lines
         return lines[len(lines) - tail :] if tail > 0 else []
+
+    def kill_now(self) -> None:
+        """SIGKILL every instance's session and its descendants, synchronously (a process about to exit without
+        stopping: the stop deadline ran out). Instances die with the platform anyway; their children need this."""
+        for rev in list(self._revisions.values()):
+            for member in [*rev.members, *self._leaving]:
+                pid = member.instance.pid
+                if pid:
+                    _procgroup.signal_all(pid, signal.SIGKILL, _procgroup.descendants(pid))
 
     async def aclose(self) -> None:
         """Stop every instance of every key; no child process survives. The runtime cannot be used after."""

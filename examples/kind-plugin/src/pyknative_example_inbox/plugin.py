@@ -44,7 +44,7 @@ class Mailboxes:
         namespace, _, name = request.subpath.strip("/").partition("/")
         if not namespace or not name or "/" in name:
             return HttpResponse.text(400, f"expected {PREFIX}<namespace>/<name>")
-        inbox = await self.platform.store.get(Inbox, namespace, name)  # NotFoundError: 404
+        inbox = await self.platform.cache.get(Inbox, namespace, name)  # NotFoundError: 404
         key = inbox.key
         if request.method == "GET":
             return HttpResponse.json(200, {"messages": list(self.boxes.get(key, ()))})
@@ -64,7 +64,7 @@ class Mailboxes:
     async def reconcile(self, key: str) -> float | None:
         namespace, name = key.split("/", 1)
         try:
-            inbox = await self.platform.store.get(Inbox, namespace, name)
+            inbox = await self.platform.cache.get(Inbox, namespace, name)
         except NotFoundError:
             self.boxes.pop(key, None)
             self._counts.pop(key, None)

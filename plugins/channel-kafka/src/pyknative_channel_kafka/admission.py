@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 import attrs
 
+from pyknative.api import columns
+from pyknative.api.eventing_kinds import CHANNEL
 from pyknative.api.eventing_validation import validate_channelable
 from pyknative.api.kinds import AdmissionContext, KindRegistration
 from pyknative.api.meta import Resource
@@ -59,7 +61,15 @@ def validate_kafka_channel(new: Resource, old: Resource | None, ctx: AdmissionCo
 
 
 def registration() -> KindRegistration:
-    return KindRegistration(KafkaChannel, default_kafka_channel, validate_kafka_channel, addressable=True)
+    # A channel kind carries the `channel` category (Knative's channel spec) and the channels' columns.
+    return KindRegistration(
+        KafkaChannel,
+        default_kafka_channel,
+        validate_kafka_channel,
+        addressable=True,
+        columns=columns.ADDRESSABLE,
+        categories=CHANNEL,
+    )
 
 
 def retention_ms(spec: KafkaChannelSpec | None) -> int:

@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pyknative import hookimpl
+from pyknative.api import columns
+from pyknative.api.eventing_kinds import CHANNEL
 from pyknative.api.kinds import KindRegistration
 from pyknative.config import Key, read_section
 from pyknative_channel_nats.admission import default_channel, validate_channel
@@ -17,7 +19,17 @@ from pyknative_channel_nats.settings import SECTION, NatsSettings, config_schema
 class NatsChannelPlugin:
     @hookimpl
     def pyknative_kinds(self) -> Sequence[KindRegistration]:
-        return [KindRegistration(NatsJetStreamChannel, default_channel, validate_channel, addressable=True)]
+        # A channel kind carries the `channel` category (Knative's channel spec) and the channels' columns.
+        return [
+            KindRegistration(
+                NatsJetStreamChannel,
+                default_channel,
+                validate_channel,
+                addressable=True,
+                columns=columns.ADDRESSABLE,
+                categories=CHANNEL,
+            )
+        ]
 
     @hookimpl
     def pyknative_config_schema(self) -> Mapping[str, Mapping[str, Key]]:

@@ -40,6 +40,8 @@ class KPAScaler:
         spec = self.spec(inp)
         first = not isinstance(state, KPAState)
         prev: KPAState = start_state(inp.ready, inp.now) if first else state
+        if first and inp.initialized:  # a restarted platform: the revision reached its initial scale before
+            prev = attrs.evolve(prev, initialized=True)
 
         observed = self._observe(spec, inp)
         result = decide_metric(spec, observed, inp.ready, inp.now, prev)
@@ -49,7 +51,11 @@ class KPAScaler:
             decided = max(decided, 1, spec.activation_scale)
 
         # While a step towards zero waits, the scale stays where it is; a new revision is at its initial scale.
-        held = spec.initial_scale if first and inp.current_desired <= 0 else max(0, inp.current_desired)
+        held = (
+            spec.initial_scale
+            if first and inp.current_desired <= 0 and not inp.initialized
+            else max(0, inp.current_desired)
+        )
         outcome = reconcile(
             spec, decided, result.excess_burst_capacity, inp.ready, held, inp.now, result.state
         )

@@ -111,6 +111,7 @@ class PodAutoscalerReconciler:
             reachable=(pa.spec.reachability if pa.spec else None) != UNREACHABLE,
             resources=self._measure(key, scaler, inst, rev),
             wall=self.clock().timestamp(),
+            initialized=cond.is_true(conditions, "ScaleTargetInitialized"),
         )
         decision = scaler.decide(inp, self.metrics.state.get(key))
         decision = apply_floors(decision, await self.floors(inp), inp)

@@ -13,8 +13,8 @@ import attrs
 
 from pyknative.api import conditions as cond
 from pyknative.api.serving import CONFIGURATION_LABEL, Configuration, ConfigurationStatus, Revision
-from pyknative.errors import NotFoundError
 from pyknative.reconciler.base import Conditions, Outcome, reconcile_status
+from pyknative.reconciler.children import get_or_create
 from pyknative.reconciler.configuration import resources
 from pyknative.reconciler.events import EventRecorder
 from pyknative.store import Store
@@ -42,10 +42,8 @@ class ConfigurationReconciler:
 
     async def _step(self, config: Configuration, conditions: Conditions, now: str) -> Outcome:
         desired = resources.make_revision(config)
-        try:
-            rev = await self.store.get(Revision, config.namespace, desired.name)
-        except NotFoundError:
-            rev = await self.store.create(desired)
+        rev, created = await get_or_create(self.store, desired)
+        if created:
             await self.recorder.normal(config, "Created", f"Created Revision {rev.name!r}")
         if not rev.is_controlled_by(config):
             msg = f"revision {rev.name!r} exists and is not owned by this Configuration"

@@ -77,7 +77,14 @@ class RevisionReconciler:
         inst = self.runtime.status(rev.key)
         if inst.ready > 0:
             conditions = CONDITIONS.mark_true(conditions, "ContainerHealthy", now)
-            conditions = CONDITIONS.mark_true(conditions, "ResourcesAvailable", now)
+            # As Knative's PropagateAutoscalerStatus: resources are available once the PodAutoscaler reached
+            # its initial scale (ScaleTargetInitialized), not at the first ready instance of several wanted.
+            if _initialized(pa) or cond.is_true(conditions, "ResourcesAvailable"):
+                conditions = CONDITIONS.mark_true(conditions, "ResourcesAvailable", now)
+            else:
+                conditions = CONDITIONS.mark_unknown(
+                    conditions, "ResourcesAvailable", now, "Deploying", "waiting for the initial scale to be reached"
+                )
         elif inst.failure is not None:
             reason, message = inst.failure
             if cond.get(conditions, "ContainerHealthy").reason != reason:
