@@ -27,14 +27,17 @@ def free_port() -> int:
 
 
 class Served:
-    """One `pyknative serve` with the given operator config (YAML text), stopped by :meth:`stop`."""
+    """One `pyknative serve` (fresh data dir, free ports) with the given operator config (YAML text, or None
+    for the defaults), stopped by :meth:`stop`."""
 
-    def __init__(self, config: str) -> None:
+    def __init__(self, config: str | None) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="pyknative-bench-")
         tmp = Path(self._tmp.name)
-        (tmp / "ops.yaml").write_text(config)
-        cmd = [str(BIN / "pyknative"), "serve", "--config", str(tmp / "ops.yaml"), "--data-dir", str(tmp / "data"),
-               "--gateway-port", "0", "--admin-port", "0"]
+        cmd = [str(BIN / "pyknative"), "serve", "--data-dir", str(tmp / "data"),
+               "--gateway-port", "0", "--admin-port", "0", "--eventing-port", "0"]
+        if config is not None:
+            (tmp / "ops.yaml").write_text(config)
+            cmd += ["--config", str(tmp / "ops.yaml")]
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYKNATIVE_LOG_LEVEL": os.environ.get("PYKNATIVE_LOG_LEVEL", "WARNING")}
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         self.output: list[str] = []
@@ -57,15 +60,27 @@ class Served:
         self.gateway = (m.group(1), int(m.group(2)))
         self.admin = f"http://{m.group(3)}:{m.group(4)}"
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 30.0) -> bool:
+        """SIGTERM, then SIGKILL after ``timeout`` seconds; True when the kill was needed."""
+        killed = False
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(30)
+                self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
+                killed = True
                 self.proc.kill()
                 self.proc.wait()
         self._tmp.cleanup()
+        return killed
+
+    def api(self, method: str, path: str, body: object | None = None, timeout: float = 120.0) -> dict:
+        """One admin API request with a JSON body; the JSON answer."""
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.admin + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return json.loads(r.read())
 
     def cli(self, *args: str, input: str | None = None) -> str:
         res = subprocess.run([str(BIN / "pyknative"), "--server", self.admin, *args], cwd=ROOT, input=input,
