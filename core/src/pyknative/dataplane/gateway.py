@@ -121,6 +121,11 @@ class Gateway:
         """Replace the whole route table (host, lowercase without port -> rule) in one step."""
         self._table = RouteTable.build(routes)
 
+    def update_routes(self, changes: Mapping[str, RouteRule | None]) -> None:
+        """Set (or, with None, remove) the rules of some hosts, in one step; the others stay as they are."""
+        if changes:
+            self._table = self._table.with_changes(changes)
+
     def routes(self) -> frozenset[str]:
         """The hosts currently routed."""
         return self._table.hosts()

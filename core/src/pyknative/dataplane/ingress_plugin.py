@@ -14,23 +14,50 @@ from pyknative.ingress import EMBEDDED_CLASS
 
 @attrs.define(eq=False)
 class EmbeddedIngress:
-    """Merges every programmed Ingress into the gateway's one host table."""
+    """Merges every programmed Ingress into the gateway's one host table, incrementally: programming one
+    Ingress touches only its own hosts (a host two Ingresses claim goes to the older one, as
+    :func:`routing_table` decides)."""
 
     gateway: object
     _ingresses: dict[str, Ingress] = attrs.field(factory=dict)
+    #: each Ingress's own host table, and which Ingresses claim each host
+    _hosts: dict[str, dict[str, RouteRule]] = attrs.field(factory=dict)
+    _claims: dict[str, set[str]] = attrs.field(factory=dict)
 
     async def program(self, ingress: Ingress) -> LoadBalancerStatus:
         self._ingresses[ingress.key] = ingress
-        self._apply()
+        self._update(ingress.key, routing_table((ingress,)))
         host, port = self.gateway.address
         return LoadBalancerStatus(ingress=(LoadBalancerIngressStatus(domain_internal=f"{host}:{port}"),))
 
     async def remove(self, namespace: str, name: str) -> None:
-        if self._ingresses.pop(f"{namespace}/{name}", None) is not None:
-            self._apply()
+        key = f"{namespace}/{name}"
+        if self._ingresses.pop(key, None) is not None:
+            self._update(key, {})
 
-    def _apply(self) -> None:
-        self.gateway.set_routes(routing_table(self._ingresses.values()))
+    def _update(self, key: str, table: dict[str, RouteRule]) -> None:
+        old = self._hosts.pop(key, {})
+        if table:
+            self._hosts[key] = table
+        for host in old.keys() - table.keys():
+            claims = self._claims.get(host, set())
+            claims.discard(key)
+            if not claims:
+                self._claims.pop(host, None)
+        for host in table:
+            self._claims.setdefault(host, set()).add(key)
+        changes: dict[str, RouteRule | None] = {}
+        for host in old.keys() | table.keys():
+            claimants = self._claims.get(host)
+            if not claimants:
+                changes[host] = None
+                continue
+            winner = min(claimants, key=self._order)
+            changes[host] = self._hosts[winner][host]
+        self.gateway.update_routes(changes)
+
+    def _order(self, key: str) -> tuple[str, str]:
+        return (self._ingresses[key].metadata.creation_timestamp or "", key)
 
 
 def routing_table(ingresses) -> dict[str, RouteRule]:

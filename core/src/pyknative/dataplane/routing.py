@@ -113,6 +113,23 @@ class RouteTable:
             rules[normalise_host(host)] = _CompiledRule.of(rule, rng)
         return cls(rules)
 
+    def with_changes(
+        self, changes: Mapping[str, RouteRule | None], *, rng: random.Random | None = None
+    ) -> RouteTable:
+        """A new table: this one with the hosts in ``changes`` set to their rule (None removes the host); only
+        those are compiled again, so one Ingress changing among thousands costs its own hosts."""
+        rng = rng or random.Random()
+        rules = dict(self._rules)
+        for host, rule in changes.items():
+            key = normalise_host(host)
+            if rule is None:
+                rules.pop(key, None)
+            elif not isinstance(rule, RouteRule):
+                raise TypeError(f"route for host {host!r} must be a RouteRule, got {type(rule).__name__}")
+            else:
+                rules[key] = _CompiledRule.of(rule, rng)
+        return RouteTable(rules)
+
     def lookup(self, raw_host: bytes) -> _CompiledRule | None:
         """The compiled rule for a raw ``Host`` header value, or None when no route matches."""
         try:

@@ -58,8 +58,9 @@ Handler = HTTPGetProbe | TCPProbe | ExecProbe
 
 @attrs.frozen
 class Readiness:
-    """When and how often to probe. Until an instance is ready it is probed every ``startup_period_seconds``
-    (fast, so a new instance is seen ready right after it listens), then every ``period_seconds``.
+    """When and how often to probe. Until an instance is ready it is probed first after
+    ``startup_period_seconds`` (fast, so a new instance is seen ready right after it listens), each later miss
+    waiting a quarter longer, up to ``period_seconds``; once ready, every ``period_seconds``.
 
     An instance turns ready after ``success_threshold`` successes in a row and unready after
     ``failure_threshold`` failures in a row.

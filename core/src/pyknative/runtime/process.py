@@ -30,6 +30,10 @@ _LINE_LIMIT = 1 << 20  # longer lines are split into pieces of this size
 _DRAIN_SECONDS = 1.0  # how long to keep reading output after the child exited
 
 
+#: how much longer each probe of a not-yet-ready instance waits than the one before (up to the probe period)
+_STARTUP_BACKOFF = 1.25
+
+
 def child_env(spec: ProcessSpec, port: int) -> dict[str, str]:
     """The child's environment: ours, overlaid with the container's env, plus ``PORT``.
 
@@ -194,6 +198,9 @@ class Instance:
         if readiness.initial_delay_seconds:
             await asyncio.sleep(readiness.initial_delay_seconds)
         successes = failures = 0
+        # Until ready: probe soon (a new instance is seen right after it listens), backing off by a quarter each
+        # miss up to the period, so a thousand instances starting at once do not probe each other to a halt.
+        fast = min(readiness.startup_period_seconds, readiness.period_seconds)
         while True:
             ok = await probes.check(
                 readiness.handler,
@@ -208,8 +215,12 @@ class Instance:
                 self._set_ready(True)
             elif self.ready and failures >= readiness.failure_threshold:
                 self._set_ready(False)
-            fast = min(readiness.startup_period_seconds, readiness.period_seconds)
-            await asyncio.sleep(readiness.period_seconds if self.ready else fast)
+            if self.ready:
+                fast = min(readiness.startup_period_seconds, readiness.period_seconds)
+                await asyncio.sleep(readiness.period_seconds)
+            else:
+                await asyncio.sleep(fast)
+                fast = min(fast * _STARTUP_BACKOFF, readiness.period_seconds)
 
     def _set_ready(self, ready: bool, *, notify: bool = True) -> None:
         if ready == self.ready:
