@@ -54,16 +54,70 @@ def child_setup() -> Callable[[], None] | None:
     return _setup
 
 
+#: how long one scan of the process table serves (many instances stopping at once share a scan; each scan
+#: reads every process's /proc entry, so a scan per instance made stopping N instances cost N^2 reads)
+_SNAPSHOT_SECONDS = 0.02
+_snapshot: tuple[float, dict[int, list[int]], dict[int, list[int]]] | None = None
+
+
+def _process_table() -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """``(children by parent pid, members by session id)``, from one scan of /proc (shared for a moment)."""
+    global _snapshot
+    now = time.monotonic()
+    if _snapshot is not None and now - _snapshot[0] < _SNAPSHOT_SECONDS:
+        return _snapshot[1], _snapshot[2]
+    children: dict[int, list[int]] = {}
+    sessions: dict[int, list[int]] = {}
+    try:
+        entries = [int(e) for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        entries = []
+    for pid in entries:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2 :].split()  # after "pid (comm) ": state ppid pgrp session ...
+        if len(fields) < 4:
+            continue
+        children.setdefault(int(fields[1]), []).append(pid)
+        sessions.setdefault(int(fields[3]), []).append(pid)
+    _snapshot = (now, children, sessions)
+    return children, sessions
+
+
+def _processes(pids: Iterable[int]) -> list[psutil.Process]:
+    out = []
+    for pid in pids:
+        try:
+            out.append(psutil.Process(pid))
+        except psutil.Error:
+            continue
+    return out
+
+
 def descendants(pid: int) -> list[psutil.Process]:
     """The live descendants of ``pid`` (best effort; empty if it is gone)."""
-    try:
-        return psutil.Process(pid).children(recursive=True)
-    except psutil.Error:
-        return []
+    if not sys.platform.startswith("linux"):
+        try:
+            return psutil.Process(pid).children(recursive=True)
+        except psutil.Error:
+            return []
+    children, _ = _process_table()
+    found, todo = [], list(children.get(pid, ()))
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo.extend(children.get(child, ()))
+    return _processes(found)
 
 
 def session_members(sid: int) -> list[psutil.Process]:
     """The processes in session ``sid``: a child's whole group, and whatever moved to another group in it."""
+    if sys.platform.startswith("linux"):
+        _, sessions = _process_table()
+        return _processes(sessions.get(sid, ()))
     found = []
     for pid in psutil.pids():
         try:
