@@ -33,6 +33,10 @@ class Change:
     body_json: str
     _resource: Resource | None = attrs.field(default=None, init=False)
 
+    def seed(self, obj: Resource) -> None:
+        """Hand over the object the writer already built from this body (so watchers need not decode it)."""
+        self._resource = obj
+
     def resource(self, model: type[Resource]) -> Resource:
         """The object as ``model``; built once and shared (models are frozen)."""
         if type(self._resource) is not model:

@@ -157,7 +157,7 @@ class SQLiteStore:
                 given, name=key.name, namespace=key.namespace, uid=str(uuid.uuid4()), now=self._now()
             )
             w.save("ADDED", key, body)
-        return cls.from_dict(body)
+            return w.built(cls, body)
 
     async def update(self, obj: R) -> R:
         """Write metadata and spec; status, uid, creationTimestamp, generation and deletionTimestamp are kept.
@@ -188,6 +188,7 @@ class SQLiteStore:
                 w.remove(stored.key, stored.uid, body)
             else:
                 w.save("MODIFIED", stored.key, body, stored.uid)
+                return w.built(cls, body)
         return cls.from_dict(body)
 
     async def update_status(self, obj: R) -> R:
@@ -199,7 +200,7 @@ class SQLiteStore:
             return cls.from_dict(stored.body)
         with self._write(db) as w:
             w.save("MODIFIED", stored.key, body, stored.uid)
-        return cls.from_dict(body)
+            return w.built(cls, body)
 
     async def delete(self, cls: type[R], namespace: str, name: str) -> R | None:
         """Delete the object, then (in the same transaction) what it owns.
@@ -350,6 +351,12 @@ class _Write:
         body_json = dumps(body)
         self.db.put(key, uid, rv, body_json, rules.owner_uids(body))
         self._log(type_, key, rv, body_json)
+
+    def built(self, cls: type[R], body: dict[str, Any]) -> R:
+        """``body`` (just saved) as ``cls``, built once for the caller and the watchers of this change."""
+        obj = cls.from_dict(body)
+        self.changes[-1].seed(obj)
+        return obj
 
     def remove(self, key: ObjectKey, uid: str, body: dict[str, Any]) -> None:
         """Remove the object (DELETED carries ``body``, given a new resourceVersion), then its dependents."""
