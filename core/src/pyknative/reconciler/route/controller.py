@@ -39,23 +39,36 @@ def new_controller(platform) -> Controller:
 
 
 class _RouteIndex:
-    """Which routes name which configurations and revisions (an in-memory index, rebuilt as routes reconcile)."""
+    """Which routes name which configurations and revisions (an in-memory index, rebuilt as routes reconcile).
+
+    Forgetting a route touches only the entries it made (a full sweep per reconcile made N routes cost N^2)."""
 
     def __init__(self) -> None:
         self._configs: dict[str, set[str]] = {}
         self._revisions: dict[str, set[str]] = {}
+        self._named_by: dict[str, tuple[set[str], set[str]]] = {}
 
     def remember(self, route: Route) -> None:
+        configs, revisions = self._named_by.setdefault(route.key, (set(), set()))
         for t in route.spec.traffic or () if route.spec else ():
             if t.configuration_name:
-                self._configs.setdefault(f"{route.namespace}/{t.configuration_name}", set()).add(route.key)
+                key = f"{route.namespace}/{t.configuration_name}"
+                self._configs.setdefault(key, set()).add(route.key)
+                configs.add(key)
             if t.revision_name:
-                self._revisions.setdefault(f"{route.namespace}/{t.revision_name}", set()).add(route.key)
+                key = f"{route.namespace}/{t.revision_name}"
+                self._revisions.setdefault(key, set()).add(route.key)
+                revisions.add(key)
 
     def forget(self, route_key: str) -> None:
-        for index in (self._configs, self._revisions):
-            for keys in index.values():
-                keys.discard(route_key)
+        configs, revisions = self._named_by.pop(route_key, ((), ()))
+        for index, keys in ((self._configs, configs), (self._revisions, revisions)):
+            for key in keys:
+                routes = index.get(key)
+                if routes is not None:
+                    routes.discard(route_key)
+                    if not routes:
+                        del index[key]
 
     def routes_for_config(self, obj: Resource) -> Iterable[str]:
         return sorted(self._configs.get(obj.key, ()))
