@@ -54,9 +54,10 @@ def child_setup() -> Callable[[], None] | None:
     return _setup
 
 
-#: how long one scan of the process table serves (many instances stopping at once share a scan; each scan
+#: how long one scan of the process table serves (the group itself is always signalled: a process forked since
+#: the scan that stayed in the group is still reached) (many instances stopping at once share a scan; each scan
 #: reads every process's /proc entry, so a scan per instance made stopping N instances cost N^2 reads)
-_SNAPSHOT_SECONDS = 0.02
+_SNAPSHOT_SECONDS = 0.1
 _snapshot: tuple[float, dict[int, list[int]], dict[int, list[int]]] | None = None
 
 
