@@ -14,11 +14,12 @@ from typing import Any
 import attrs
 
 from pyknative.api.kinds import Kinds
-from pyknative.errors import BackendNotInstalledError, NotFoundError
+from pyknative.errors import NotFoundError
 from pyknative.eventing.channel import ChannelRef
 from pyknative.eventing.subscriptions import Subscriptions
 from pyknative.reconciler.base import Conditions, Outcome, recheck_unless_ready, reconcile_status
 from pyknative.reconciler.destinations import UnresolvableError, resolve
+from pyknative.reconciler.subscribe import sync_subscription
 from pyknative.reconciler.subscription import resources
 from pyknative.reconciler.subscription.resources import CONDITIONS
 from pyknative.store import Store
@@ -73,23 +74,16 @@ class SubscriptionReconciler:
                 failures.append((path, reason, e))
         conditions = resources.mark_resolved(conditions, uris, failures, now)
 
-        if channel is not None and not failures and uris["subscriber_uri"]:
-            desired = resources.make_subscription(sub, channel, uris, delivery)
-            try:
-                await self.subscriptions.ensure(sub.key, desired)
-                conditions = CONDITIONS.mark_true(conditions, "AddedToChannel", now)
-            except BackendNotInstalledError as e:
-                conditions = CONDITIONS.mark_false(
-                    conditions, "AddedToChannel", now, "ChannelNotInstalled", str(e)
-                )
-        else:
-            await self.subscriptions.remove(sub.key)
-            conditions = CONDITIONS.mark_unknown(
-                conditions,
-                "AddedToChannel",
-                now,
-                "NotSubscribed",
-                "waiting for the channel and the subscriber",
-            )
+        ready = channel is not None and not failures and uris["subscriber_uri"]
+        conditions = await sync_subscription(
+            self.subscriptions,
+            sub.key,
+            resources.make_subscription(sub, channel, uris, delivery) if ready else None,
+            conditions=conditions,
+            condition_set=CONDITIONS,
+            condition="AddedToChannel",
+            now=now,
+            waiting=("NotSubscribed", "waiting for the channel and the subscriber"),
+        )
         changes = {"physical_subscription": resources.physical_subscription(uris)}
         return Outcome(conditions, changes, requeue=recheck_unless_ready(conditions, NOT_READY_RECHECK))

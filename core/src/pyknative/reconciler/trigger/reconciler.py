@@ -14,11 +14,12 @@ from typing import Any
 import attrs
 
 from pyknative.api.kinds import Kinds
-from pyknative.errors import BackendNotInstalledError, NotFoundError
+from pyknative.errors import NotFoundError
 from pyknative.eventing.channel import ChannelRef
 from pyknative.eventing.subscriptions import Subscriptions
 from pyknative.reconciler.base import Conditions, Outcome, recheck_unless_ready, reconcile_status
 from pyknative.reconciler.destinations import UnresolvableError, resolve, resolve_dead_letter_sink
+from pyknative.reconciler.subscribe import sync_subscription
 from pyknative.reconciler.trigger import resources
 from pyknative.reconciler.trigger.index import TriggerIndex
 from pyknative.reconciler.trigger.resources import CONDITIONS
@@ -95,23 +96,18 @@ class TriggerReconciler:
             )
         changes["dead_letter_sink_uri"] = dls_uri
 
+        desired = None
         if channel is not None and broker is not None and subscriber_uri is not None and dls_ok:
             desired = resources.make_subscription(trigger, broker, channel, subscriber_uri, dls_uri)
             desired = attrs.evolve(desired, filter=self.compile_filter(*desired.filter_spec))
-            try:
-                await self.subscriptions.ensure(trigger.key, desired)
-                conditions = CONDITIONS.mark_true(conditions, "SubscriptionReady", now)
-            except BackendNotInstalledError as e:
-                conditions = CONDITIONS.mark_false(
-                    conditions, "SubscriptionReady", now, "ChannelNotInstalled", str(e)
-                )
-        else:
-            await self.subscriptions.remove(trigger.key)
-            conditions = CONDITIONS.mark_unknown(
-                conditions,
-                "SubscriptionReady",
-                now,
-                "SubscriptionNotConfigured",
-                "waiting for the broker and the subscriber",
-            )
+        conditions = await sync_subscription(
+            self.subscriptions,
+            trigger.key,
+            desired,
+            conditions=conditions,
+            condition_set=CONDITIONS,
+            condition="SubscriptionReady",
+            now=now,
+            waiting=("SubscriptionNotConfigured", "waiting for the broker and the subscriber"),
+        )
         return Outcome(conditions, changes, requeue=recheck_unless_ready(conditions, NOT_READY_RECHECK))
