@@ -9,6 +9,7 @@ from aiohttp import web
 
 from pyknative.admin import resources, system
 from pyknative.admin.apply import APPLY_PATH, handle_apply
+from pyknative.admin.guard import GUARD, Guard
 from pyknative.admin.plugin_routes import add_plugin_routes
 from pyknative.admin.state import ADMISSION, KINDS, LOGS, SHUTDOWN, STORE, LogsFn
 from pyknative.admin.status import status_middleware
@@ -26,8 +27,11 @@ def make_api_app(
     routes: RouteTable | None = None,
 ) -> web.Application:
     """The admin API over ``store``: writes are admitted with ``admission()``'s context; ``logs`` serves /logs;
-    ``routes`` are plugins' routes on the admin listener."""
-    app = web.Application(middlewares=[status_middleware])
+    ``routes`` are plugins' routes on the admin listener. Every request passes :mod:`pyknative.admin.guard` first
+    (Host, Origin and media-type checks against web pages driving the API)."""
+    guard = Guard()
+    app = web.Application(middlewares=[guard.middleware, status_middleware])
+    app[GUARD] = guard
     app[KINDS] = kinds
     app[STORE] = store
     app[ADMISSION] = admission
@@ -59,7 +63,10 @@ async def start_api_server(
         await runner.cleanup()
         raise
     bound = runner.addresses[0]
-    return runner, (str(bound[0]), int(bound[1]))
+    host, port = str(bound[0]), int(bound[1])
+    if GUARD in app:
+        app[GUARD].serve(host, port)  # the guard admits only requests addressed to this address or loopback
+    return runner, (host, port)
 
 
 async def _end_watches(app: web.Application) -> None:
