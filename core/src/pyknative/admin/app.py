@@ -9,11 +9,12 @@ from aiohttp import web
 
 from pyknative.admin import resources, system
 from pyknative.admin.apply import APPLY_PATH, handle_apply
-from pyknative.admin.guard import GUARD, Guard
+from pyknative.admin.guard import GUARD, Guard, is_loopback
 from pyknative.admin.plugin_routes import add_plugin_routes
 from pyknative.admin.state import ADMISSION, KINDS, LOGS, SHUTDOWN, STORE, LogsFn
 from pyknative.admin.status import status_middleware
 from pyknative.api.kinds import AdmissionContext, Kinds
+from pyknative.errors import ConfigError, FieldError
 from pyknative.http_routes import RouteTable
 from pyknative.store import Store
 
@@ -53,7 +54,18 @@ async def start_api_server(
     app: web.Application, host: str = "127.0.0.1", port: int = 0
 ) -> tuple[web.AppRunner, tuple[str, int]]:
     """Serve ``app`` on ``host:port`` (0: a free port); returns the runner (``await runner.cleanup()`` stops it)
-    and the address actually bound."""
+    and the address actually bound. ``host`` must be loopback: the API has no authentication yet."""
+    if not is_loopback(host):
+        raise ConfigError(
+            [
+                FieldError(
+                    "pyknative.admin-address",
+                    f"{host!r} is not a loopback address: remote access to the admin API needs authentication, "
+                    "which is not built yet (Knative-style bearer tokens are the next step); serve it on "
+                    "127.0.0.1, ::1 or localhost",
+                )
+            ]
+        )
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

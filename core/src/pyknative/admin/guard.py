@@ -31,6 +31,17 @@ ACCEPTED = "application/json (or a +json type), " + ", ".join(YAML_TYPES)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+def is_loopback(name: str) -> bool:
+    """Whether a host name or address is loopback: ``localhost``, ``127.x.y.z``, ``::1`` (brackets optional)."""
+    name = name.strip().lower().removeprefix("[").removesuffix("]")
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 class Guard:
     """The guard's state: the address served (set by :func:`pyknative.admin.start_api_server` once bound; until
     then only loopback names pass, on any port)."""
@@ -43,15 +54,10 @@ class Guard:
         self.host, self.port = host, port
 
     def _allowed_name(self, name: str) -> bool:
-        if name == "localhost" or name == (self.host or "").lower():
+        if is_loopback(name) or name == (self.host or "").lower():
             return True
         try:
             ip = ipaddress.ip_address(name)
-        except ValueError:
-            return False
-        if ip.is_loopback:
-            return True
-        try:
             return self.host is not None and ip == ipaddress.ip_address(self.host)
         except ValueError:
             return False
