@@ -33,10 +33,11 @@ async def test_a_plugin_route_gets_its_requests_and_the_core_api_still_answers(s
     base = f"http://{host}:{port}"
     try:
         async with aiohttp.ClientSession() as s:
-            async with s.post(base + "/func/a%2Fb?x=1", data=b"hi", headers={"x-h": "v"}) as r:
+            async with s.post(base + "/func/a%2Fb?x=1", data=b'"hi"',
+                              headers={"x-h": "v", "Content-Type": "application/json"}) as r:  # the guard: JSON/YAML
                 got = await r.json()
             assert got == {"method": "POST", "path": "/func/a%2Fb", "subpath": "a%2Fb", "query": {"x": "1"},
-                           "body": "hi", "h": "v"}
+                           "body": '"hi"', "h": "v"}
             async with s.get(base + "/func") as r:  # the prefix without its slash, as on the event listener
                 assert r.status == 200 and (await r.json())["subpath"] == ""
             async with s.delete(base + "/func/x") as r:
