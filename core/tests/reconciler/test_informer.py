@@ -4,44 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 import attrs
 import pytest
 
-from pyknative.api._serde import wire
 from pyknative.api.kinds import KindRegistration, Kinds
-from pyknative.api.meta import KindInfo, ObjectMeta, Resource
+from pyknative.api.meta import ObjectMeta, Resource
 from pyknative.errors import NotFoundError
 from pyknative.reconciler import informer as informer_module
 from pyknative.reconciler.informer import Informer, InformerFactory
 from pyknative.store import WatchEvent
 from pyknative.store.sqlite import SQLiteStore
-
-
-@attrs.frozen
-class Widget(Resource):
-    KIND: ClassVar[KindInfo] = KindInfo("test.pyknative.dev", "v1", "Widget", "widgets")
-    spec: Mapping[str, Any] | None = wire()
-    status: Mapping[str, Any] | None = wire()
-
-
-@attrs.frozen
-class Gadget(Resource):
-    KIND: ClassVar[KindInfo] = KindInfo("test.pyknative.dev", "v1", "Gadget", "gadgets")
-    spec: Mapping[str, Any] | None = wire()
-
-
-@attrs.frozen
-class Zone(Resource):
-    """A cluster-scoped kind."""
-
-    KIND: ClassVar[KindInfo] = KindInfo("test.pyknative.dev", "v1", "Zone", "zones", namespaced=False)
-    spec: Mapping[str, Any] | None = wire()
+from pyknative.testing.kinds import Gadget, Realm, Widget
 
 
 def make_store(**options: Any) -> SQLiteStore:
-    kinds = Kinds([KindRegistration(Widget), KindRegistration(Gadget), KindRegistration(Zone)])
+    kinds = Kinds([KindRegistration(Widget), KindRegistration(Gadget), KindRegistration(Realm)])
     return SQLiteStore(":memory:", kinds, **options)
 
 
@@ -195,9 +174,9 @@ async def test_creates_updates_and_deletes_are_reflected_with_old_and_new(store:
 
 
 async def test_get_misses_raise_not_found_worded_as_the_store(store: SQLiteStore):
-    await store.create(Zone(metadata=ObjectMeta(name="eu"), spec={}))
+    await store.create(Realm(metadata=ObjectMeta(name="eu"), spec={}))
     await store.create(widget("x", "default"))
-    widgets, zones = Informer(store, Widget), Informer(store, Zone)
+    widgets, zones = Informer(store, Widget), Informer(store, Realm)
     async with widgets, zones:
         await widgets.wait_synced()
         await zones.wait_synced()
@@ -208,13 +187,13 @@ async def test_get_misses_raise_not_found_worded_as_the_store(store: SQLiteStore
                 widgets.lister.get(namespace, name)
             assert str(from_lister.value) == str(from_store.value)
         with pytest.raises(NotFoundError) as from_store:
-            await store.get(Zone, "", "us")
+            await store.get(Realm, "", "us")
         with pytest.raises(NotFoundError) as from_lister:
             zones.lister.get(None, "us")
-        assert str(from_lister.value) == str(from_store.value) == "Zone 'us' not found"
+        assert str(from_lister.value) == str(from_store.value) == "Realm 'us' not found"
         assert widgets.lister.get("", "x").key == "default/x"  # "" is "default", as in the store
         assert zones.lister.get("ignored", "eu").name == "eu"
-        assert zones.lister.list(namespace="ignored") == await store.list(Zone)
+        assert zones.lister.list(namespace="ignored") == await store.list(Realm)
 
 
 # -- indexes --

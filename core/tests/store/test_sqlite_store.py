@@ -4,42 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import attrs
 import pytest
 
-from pyknative.api._serde import wire
 from pyknative.api.kinds import KindRegistration, Kinds
-from pyknative.api.meta import KindInfo, ObjectMeta, Resource
+from pyknative.api.meta import ObjectMeta, Resource
 from pyknative.errors import AlreadyExistsError, ConflictError, NotFoundError, ValidationError
 from pyknative.store import Store, WatchEvent
 from pyknative.store.sqlite import SQLiteStore, StoreClosedError
-
-
-@attrs.frozen
-class Widget(Resource):
-    KIND: ClassVar[KindInfo] = KindInfo("test.pyknative.dev", "v1", "Widget", "widgets")
-    spec: Mapping[str, Any] | None = wire()
-    status: Mapping[str, Any] | None = wire()
-
-
-@attrs.frozen
-class Gadget(Resource):
-    KIND: ClassVar[KindInfo] = KindInfo("test.pyknative.dev", "v1", "Gadget", "gadgets")
-    spec: Mapping[str, Any] | None = wire()
-    status: Mapping[str, Any] | None = wire()
-
-
-@attrs.frozen
-class Realm(Resource):
-    KIND: ClassVar[KindInfo] = KindInfo("test.pyknative.dev", "v1", "Realm", "realms", namespaced=False)
-    spec: Mapping[str, Any] | None = wire()
-    status: Mapping[str, Any] | None = wire()
-
+from pyknative.testing.kinds import Gadget, Realm, Widget
 
 NOW = datetime(2024, 5, 1, 12, 30, 45, 987654, tzinfo=UTC)
 

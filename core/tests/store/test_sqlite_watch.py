@@ -16,20 +16,7 @@ from pyknative.api.meta import KindInfo, ObjectMeta, Resource
 from pyknative.errors import ValidationError
 from pyknative.store import WatchEvent
 from pyknative.store.sqlite import GoneError, SQLiteStore
-
-
-@attrs.frozen
-class Widget(Resource):
-    KIND: ClassVar[KindInfo] = KindInfo("test.pyknative.dev", "v1", "Widget", "widgets")
-    spec: Mapping[str, Any] | None = wire()
-    status: Mapping[str, Any] | None = wire()
-
-
-@attrs.frozen
-class Gadget(Resource):
-    KIND: ClassVar[KindInfo] = KindInfo("test.pyknative.dev", "v1", "Gadget", "gadgets")
-    spec: Mapping[str, Any] | None = wire()
-    status: Mapping[str, Any] | None = wire()
+from pyknative.testing.kinds import Gadget, Widget
 
 
 @attrs.frozen
