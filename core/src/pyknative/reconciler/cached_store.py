@@ -50,9 +50,6 @@ class CachedStore:
     ) -> list[R]:
         return (await self._synced(cls)).list(namespace, label_selector)
 
-    async def owned_by(self, cls: type[R], uid: str, *, controller: bool = False) -> list[R]:
-        return (await self._synced(cls)).owned_by(uid, controller=controller)
-
     async def create(self, obj: R) -> R:
         return await self.store.create(obj)
 
