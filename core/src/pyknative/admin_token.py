@@ -49,12 +49,12 @@ def ensure_token(data_dir: str | os.PathLike[str]) -> str:
     return read_token(path, owned=True)
 
 
-def read_token(path: str | os.PathLike[str], *, owned: bool = False) -> str:
-    """The token in the file at ``path``; refused when group or others may read or write it, and when
-    ``owned`` and it is not the current user's."""
+def read_token(path: str | os.PathLike[str], *, owned: bool = False, follow: bool = False) -> str:
+    """The token in the file at ``path``; refused when group or others may read or write it, when ``owned`` and
+    it is not the current user's, and when it is a symlink unless ``follow``."""
     path = Path(path)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(path, os.O_RDONLY | (0 if follow else getattr(os, "O_NOFOLLOW", 0)))
     except FileNotFoundError:
         raise TokenFileError(f"token file {path} does not exist") from None
     except OSError as e:

@@ -43,6 +43,8 @@ def test_token_and_token_file_and_their_environment_variables(locked, data_dir, 
     assert _get(locked, env={"PYKNATIVE_TOKEN": token}).exit_code == 0
     assert _get(locked, "--token-file", str(data_dir / "admin-token")).exit_code == 0
     assert _get(locked, env={"PYKNATIVE_TOKEN_FILE": str(data_dir / "admin-token")}).exit_code == 0
+    (tmp_path / "mounted").symlink_to(data_dir / "admin-token")  # a secret mounted as a symlink
+    assert _get(locked, "--token-file", str(tmp_path / "mounted")).exit_code == 0
     wrong = _get(locked, "--token", "not-it", "--data-dir", str(data_dir))  # --token wins over the data dir
     assert wrong.exit_code == 1 and "not this server's" in wrong.stderr
 

@@ -47,7 +47,7 @@ class CliState:
             return self.token.strip()
         try:
             if self.token_file:
-                return read_token(self.token_file)
+                return read_token(self.token_file, follow=True)  # say a mounted secret's symlink
             local = token_path(self.data_dir)
             if is_loopback(_hostname(self.server)) and local.exists():
                 return read_token(local)
