@@ -102,5 +102,7 @@ def test_tls_with_a_self_signed_certificate_and_the_cli_over_https(tmp_path):
         untrusted = served.cli("get", "ksvc")
         assert untrusted.returncode == 1
         assert "not trusted here" in untrusted.stderr and "--certificate-authority" in untrusted.stderr
+        plain = served.cli("--server", served.server.replace("https://", "http://"), "get", "ksvc")
+        assert plain.returncode == 1 and "does it serve https?" in plain.stderr
     finally:
         assert served.stop() == 0

@@ -107,7 +107,10 @@ class ApiClient:
                 f"the pyknative server at {self.server} did not answer within {self.timeout:g}s"
             ) from None
         except (http.client.HTTPException, ConnectionError) as e:
-            raise CliError(f"the connection to the pyknative server at {self.server} broke: {e!r}") from None
+            hint = "" if self._https else " (does it serve https? then use an https:// --server)"
+            raise CliError(
+                f"the connection to the pyknative server at {self.server} broke: {e!r}{hint}"
+            ) from None
         finally:
             conn.close()
         return _decode(response, data)
