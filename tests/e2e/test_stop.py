@@ -32,7 +32,7 @@ DEADLINE = 10.0
 
 #: the smallest app that follows Knative's runtime contract: an HTTP server on $PORT
 LISTENER = (
-    "import http.server, os; "
+    "import http.server, os; http.server.HTTPServer.request_queue_size = 1024; "
     "http.server.HTTPServer(('127.0.0.1', int(os.environ['PORT'])), http.server.BaseHTTPRequestHandler)"
     ".serve_forever()"
 )
