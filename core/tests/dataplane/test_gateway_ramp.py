@@ -67,3 +67,15 @@ async def test_slow_first_responses_do_not_hold_the_ramp_back(harness):
     status, took = await _timed(harness)
     assert status == 200 and took < 1.0, f"a quick request behind slow ones took {took:.2f}s"
     assert [s for s, _ in await asyncio.gather(*slow)] == [200] * 8
+
+
+async def test_every_request_waiting_for_a_connection_gets_its_answer_when_connects_fail(harness):
+    server, _ = await _small_backlog_app(backlog=5)
+    port = server.sockets[0].getsockname()[1]
+    server.close()
+    await server.wait_closed()  # nothing listens there any more: every connect is refused
+    harness.gateway.set_revision(V1, endpoints=[("127.0.0.1", port)], container_concurrency=0, timeout_seconds=10)
+    harness.route(HOST, V1)
+    results = await asyncio.gather(*(_timed(harness) for _ in range(3 * BURST // 4)))
+    assert {status for status, _ in results} == {502}
+    assert max(took for _, took in results) < 5.0  # answered, not left to the revision's 10 s timeout

@@ -340,32 +340,29 @@ class EndpointPool:
             self._ramp()
 
     async def _open(self, window: int) -> None:
+        conn: UpstreamConnection | None = None
+        failure: BaseException | None = None
         try:
             conn = await self.connect()
+            if conn.closed:  # lost before anyone could use it
+                failure = ConnectionResetError("the connection closed at once")
         except Exception as exc:  # noqa: BLE001 - the oldest waiter answers it (a 502 for a request)
+            failure = exc
+        finally:  # cancelled too (the gateway stops, and may start again: the counts must stay true)
             self.connecting -= 1
-            if window == self._window:
+            if window == self._window and (conn is None or conn.closed):
                 self.unproven -= 1
+        if failure is not None:
             if self._waiting:
-                self._waiting.popleft().on_connect_failed(exc)
-            if self._waiting:
-                self._ramp()
-            return
-        self.connecting -= 1
-        if conn.closed:  # lost before anyone could use it: a failed connect
-            if window == self._window:
-                self.unproven -= 1
-            if self._waiting:
-                self._waiting.popleft().on_connect_failed(ConnectionResetError("connection closed at once"))
-            if self._waiting:
-                self._ramp()
-            return
-        if window == self._window:
-            conn.window = window
-        if self._waiting:
-            self._waiting.popleft().on_connection(conn)
+                self._waiting.popleft().on_connect_failed(failure)
         else:
-            self.put(conn)
+            assert conn is not None
+            if window == self._window:
+                conn.window = window
+            if self._waiting:
+                self._waiting.popleft().on_connection(conn)
+            else:
+                self.put(conn)
         if self._waiting:
             self._ramp()
 
