@@ -480,3 +480,16 @@ async def test_instances_carry_the_marker_their_leftovers_are_found_by(tmp_path:
         assert instance.startswith("m-")
     finally:
         await rt.aclose()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the marker is read from /proc")
+async def test_stop_ends_a_process_that_left_the_session_and_lost_its_parent(runtime: LocalProcessRuntime) -> None:
+    # A subshell starts a process in a session of its own and exits: no session and no parent lead to it.
+    escape = f'(setsid sh -c "echo escaped \\$\\$; exec sleep 300" &); exec {sys.executable} {APP}'
+    await runtime.converge(ProcessSpec(key="default/escape", command=("sh", "-c", escape)), 1)
+    await eventually(lambda: runtime.endpoints("default/escape"))
+    await eventually(lambda: any(line.startswith("escaped") for line in runtime.logs("default/escape")))
+    [escaped] = [int(line.split()[1]) for line in runtime.logs("default/escape") if line.startswith("escaped")]
+    assert not gone(escaped) and psutil.Process(escaped).ppid() != runtime.instances("default/escape")[0].pid
+    await runtime.stop("default/escape")
+    assert gone(escaped)

@@ -42,7 +42,7 @@ def runtime_key(state_dir: Path) -> str:
     return hashlib.sha256(str(Path(state_dir).resolve()).encode()).hexdigest()[:16]
 
 
-def _stat(pid: int) -> list[bytes] | None:
+def stat_fields(pid: int) -> list[bytes] | None:
     """``/proc/<pid>/stat`` after ``pid (comm)``: state ppid pgrp session ... (None when it is gone)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
@@ -54,7 +54,7 @@ def _stat(pid: int) -> list[bytes] | None:
 
 def start_time(pid: int) -> int:
     """The process's start time in clock ticks since boot (0 where unknown): with the pid, who it is."""
-    fields = _stat(pid) if _LINUX else None
+    fields = stat_fields(pid) if _LINUX else None
     return int(fields[19]) if fields and len(fields) > 19 else 0
 
 
@@ -112,7 +112,7 @@ def _records(state_dir: Path | None) -> list[tuple[Path, dict]]:
     return out
 
 
-def _marked(pid: int) -> str | None:
+def marker_of(pid: int) -> str | None:
     """The marker in ``pid``'s environment (None: none, or not ours to read)."""
     try:
         with open(f"/proc/{pid}/environ", "rb") as f:
@@ -163,13 +163,13 @@ def find(state_dir: Path | None, key: str, dead: Callable[[str], bool]) -> tuple
         if not entry.isdigit() or int(entry) == me:
             continue
         pid = int(entry)
-        fields = _stat(pid)
+        fields = stat_fields(pid)
         if fields is None or len(fields) < 4 or fields[0] == b"Z":
             continue
         if int(fields[3]) in sessions:
             pids.add(pid)
             continue
-        mark = _marked(pid)
+        mark = marker_of(pid)
         if mark is not None and mark.startswith(prefix):
             parts = mark.split(":")
             if len(parts) >= 3 and dead(parts[1]):
@@ -194,7 +194,7 @@ def kill(pids: set[int], *, wait: float = 2.0) -> None:
 
 def _running(pid: int) -> bool:
     if _LINUX:
-        fields = _stat(pid)
+        fields = stat_fields(pid)
         return fields is not None and fields[0] != b"Z"
     try:
         os.kill(pid, 0)

@@ -152,7 +152,7 @@ class Instance:
                 prober.cancel()
                 self._set_ready(False, notify=False)
                 # Also on cancellation: kill whatever is left (the child, or what it left behind).
-                await _procgroup.kill_all(proc.pid, escaped)
+                await _procgroup.kill_all(proc.pid, [*escaped, *_procgroup.carriers(self.marker)])
                 if self.record_dir is not None:
                     _leftovers.forget(self.record_dir, self.id, proc.pid)
                 _, pending = await asyncio.wait(pumps, timeout=_DRAIN_SECONDS)
@@ -182,6 +182,7 @@ class Instance:
             if waiter.done():
                 return
             escaped.extend(_procgroup.descendants(proc.pid))
+            escaped.extend(_procgroup.carriers(self.marker))
             _procgroup.signal_all(proc.pid, signal.SIGTERM, escaped)
             try:
                 async with asyncio.timeout(grace):
