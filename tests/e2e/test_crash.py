@@ -86,9 +86,17 @@ def _serving(served: Served) -> list[list[psutil.Process]]:
     return trees
 
 
+@pytest.fixture
+def data_dir(tmp_path):
+    """The platform's data dir; whatever still carries its marker at the end (a failed test) is killed."""
+    yield tmp_path / "data"
+    for p in _marked(Served(tmp_path / "data")):
+        p.kill()
+
+
 @pytest.mark.parametrize("watchdog", [True, False], ids=["watchdog", "start-up-sweep"])
-def test_sigkilled_platform_leaves_no_process_and_one_instance_serves_after_restart(tmp_path, watchdog):
-    served = Served(tmp_path / "data").start()
+def test_sigkilled_platform_leaves_no_process_and_one_instance_serves_after_restart(data_dir, watchdog):
+    served = Served(data_dir).start()
     try:
         [tree] = _serving(served)
         assert [p.name() for p in tree[1:]] == [tree[1].name()] and "python" in tree[1].name()
@@ -105,7 +113,7 @@ def test_sigkilled_platform_leaves_no_process_and_one_instance_serves_after_rest
         time.sleep(0.5)
         assert _running(tree[1:]), "the forked server should have survived until the restart"
 
-    served = Served(tmp_path / "data").start()
+    served = Served(data_dir).start()
     try:
         assert not _running(tree), "the restarted platform must end the leftovers before it serves"
         [new] = _serving(served)
