@@ -5,6 +5,10 @@ import os
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 1024  # socketserver's backlog of 5 stalls connections opened at once past it
+
+
 class EventDisplay(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     wbufsize = -1
@@ -29,4 +33,4 @@ class EventDisplay(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
-    ThreadingHTTPServer(("127.0.0.1", int(os.environ.get("PORT", "8080"))), EventDisplay).serve_forever()
+    _Server(("127.0.0.1", int(os.environ.get("PORT", "8080"))), EventDisplay).serve_forever()

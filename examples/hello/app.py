@@ -4,6 +4,12 @@ import os
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: connections a gateway opens at once past that wait for a TCP
+    # retransmit (1 s or more)
+    request_queue_size = 1024
+
+
 class Hello(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # One write per response, sent at once: headers and body in separate segments would meet the
@@ -27,4 +33,4 @@ class Hello(BaseHTTPRequestHandler):
 if __name__ == "__main__":
     port = int(os.environ.get("PORT", "8080"))
     print(f"hello listening on {port}", flush=True)
-    ThreadingHTTPServer(("127.0.0.1", port), Hello).serve_forever()
+    _Server(("127.0.0.1", port), Hello).serve_forever()

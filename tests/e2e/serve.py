@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -87,6 +88,16 @@ class Served:
         res = self.cli(*args, input=input, timeout=timeout)
         assert res.returncode == 0, f"pyknative {' '.join(args)} failed ({res.returncode}):\n{res.stdout}\n{res.stderr}\n--- serve output ---\n" + "\n".join(self.output[-60:])
         return res.stdout
+
+
+    def apply(self, text: str) -> str:
+        """``pyknative apply -f -`` with ``text``."""
+        return self.ok("apply", "-f", "-", input=text)
+
+    def wait_ready(self, kind: str, name: str, timeout: str = "60s") -> dict:
+        """Wait for ``kind/name``'s Ready condition; returns the object."""
+        self.ok("wait", kind, name, "--for", "condition=Ready", "--timeout", timeout)
+        return json.loads(self.ok("get", kind, name, "-o", "json"))
 
 
 def get(gateway: tuple[str, int], host: str, path: str = "/", timeout: float = 30.0) -> tuple[int, str]:

@@ -32,7 +32,7 @@ DEADLINE = 10.0
 
 #: the smallest app that follows Knative's runtime contract: an HTTP server on $PORT
 LISTENER = (
-    "import http.server, os; "
+    "import http.server, os; http.server.HTTPServer.request_queue_size = 1024; "
     "http.server.HTTPServer(('127.0.0.1', int(os.environ['PORT'])), http.server.BaseHTTPRequestHandler)"
     ".serve_forever()"
 )
@@ -85,7 +85,7 @@ def test_a_busy_platform_stops_within_the_deadline_and_leaves_no_process(tmp_pat
     try:
         platform = psutil.Process(served.proc.pid)
         _apply(served, [f"run{i}" for i in range(RUNNING)])
-        _wait_processes(platform, RUNNING, timeout=30)
+        _wait_processes(platform, RUNNING + 1, timeout=30)  # the instances and the runtime's watchdog
         _apply(served, [f"s{i:03d}" for i in range(FLOOD)])
         time.sleep(BUSY_SECONDS)
         started = platform.children(recursive=True)

@@ -45,6 +45,7 @@ if os.environ.get("IGNORE_TERM"):
 if os.environ.get("SPAWN_CHILD"):
     child = subprocess.Popen(["sleep", "60"])
     print(f"grandchild {child.pid}", flush=True)
+ThreadingHTTPServer.request_queue_size = 1024  # not socketserver's 5: connections opened at once would stall
 server = ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler)
 print(f"listening on {os.environ['PORT']} at {time.monotonic()}", flush=True)
 print("hello on stderr", file=sys.stderr, flush=True)

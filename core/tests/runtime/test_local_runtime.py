@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import signal
 import stat
 import sys
 import time
@@ -381,3 +383,113 @@ async def test_aclose_does_not_wait_for_drains(runtime: LocalProcessRuntime) -> 
     await runtime.aclose()
     assert time.monotonic() - started < 2.0
     assert all(gone(p) for p in pids)
+
+
+# -- leftovers: nothing outlives a SIGKILLed runtime (the watchdog; the next runtime's start-up sweep) ------
+
+#: a shell that forks the server (and one process that leaves for a session of its own), as the issue had it
+SHELL = f"setsid sleep 300 & {sys.executable} {APP}; echo exited"
+
+SHELL_PARENT = """
+import asyncio, json, sys
+from pyknative.runtime import LocalProcessRuntime, ProcessSpec
+
+async def main():
+    rt = LocalProcessRuntime(log_dir=sys.argv[1] + "/logs", state_dir=sys.argv[1] + "/instances")
+    await rt.start()
+    spec = ProcessSpec(key="default/shell", command=("sh", "-c", sys.argv[2]))
+    await rt.converge(spec, 1)
+    while not rt.endpoints("default/shell"):
+        await asyncio.sleep(0.01)
+    print(json.dumps({"shell": rt.instances("default/shell")[0].pid, "watchdog": rt._watchdog.pid}), flush=True)
+    await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+async def _platform(tmp_path: Path) -> tuple[asyncio.subprocess.Process, list[int], int]:
+    """A runtime in a process of its own, running SHELL: (its process, the instance's processes, the watchdog)."""
+    parent = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", SHELL_PARENT, str(tmp_path), SHELL, stdout=asyncio.subprocess.PIPE
+    )
+    async with asyncio.timeout(20):
+        pids = json.loads(await parent.stdout.readline())
+    shell = psutil.Process(pids["shell"])
+    await eventually(lambda: len(shell.children()) == 2)
+    tree = [shell.pid, *(p.pid for p in shell.children(recursive=True))]
+    assert not any(gone(p) for p in tree)
+    return parent, tree, pids["watchdog"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sweep reads /proc")
+async def test_sigkilled_runtime_leaves_nothing_of_a_shell_that_forks_the_server(tmp_path: Path) -> None:
+    parent, tree, watchdog = await _platform(tmp_path)
+    parent.kill()
+    await parent.wait()
+    await eventually(lambda: all(gone(p) for p in tree), timeout=3)
+    await eventually(lambda: gone(watchdog), timeout=3)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sweep reads /proc")
+async def test_next_runtime_ends_what_a_crashed_one_left_before_it_starts(tmp_path: Path) -> None:
+    parent, tree, watchdog = await _platform(tmp_path)
+    psutil.Process(watchdog).send_signal(signal.SIGKILL)  # the watchdog died first: nothing ends the leftovers now
+    await eventually(lambda: gone(watchdog))
+    parent.kill()
+    await parent.wait()
+    await asyncio.sleep(0.3)
+    survivors = [p for p in tree if not gone(p)]
+    assert len(survivors) == 2  # the server the shell forked and the process in a session of its own
+
+    rt = LocalProcessRuntime(log_dir=tmp_path / "logs", state_dir=tmp_path / "instances")
+    try:
+        await rt.start()
+        assert all(gone(p) for p in tree)
+        assert list((tmp_path / "instances").iterdir()) == []  # the crashed run's records are gone too
+    finally:
+        await rt.aclose()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sweep reads /proc")
+async def test_a_runtime_that_still_runs_keeps_its_instances(tmp_path: Path) -> None:
+    live = LocalProcessRuntime(log_dir=tmp_path / "logs", state_dir=tmp_path / "instances")
+    await live.start()
+    try:
+        await live.converge(app_spec("default/kept"), 1)
+        await eventually(lambda: live.endpoints("default/kept"))
+        pid = live.instances("default/kept")[0].pid
+        other = LocalProcessRuntime(log_dir=tmp_path / "logs2", state_dir=tmp_path / "instances")
+        await other.start()
+        await other.aclose()
+        assert pid is not None and not gone(pid)
+        assert len(list((tmp_path / "instances").iterdir())) == 1
+    finally:
+        await live.aclose()
+    assert list((tmp_path / "instances").iterdir()) == []
+
+
+async def test_instances_carry_the_marker_their_leftovers_are_found_by(tmp_path: Path) -> None:
+    rt = LocalProcessRuntime(log_dir=tmp_path / "logs", state_dir=tmp_path / "instances")
+    try:
+        await rt.converge(ProcessSpec(key="default/m", command=(sys.executable, APP)), 1)
+        await eventually(lambda: rt.endpoints("default/m"))
+        env = psutil.Process(rt.instances("default/m")[0].pid).environ()
+        key, owner, instance = env["PYKNATIVE_INSTANCE"].split(":")
+        assert owner.split(".")[0] == str(psutil.Process().pid)
+        assert instance.startswith("m-")
+    finally:
+        await rt.aclose()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the marker is read from /proc")
+async def test_stop_ends_a_process_that_left_the_session_and_lost_its_parent(runtime: LocalProcessRuntime) -> None:
+    # A subshell starts a process in a session of its own and exits: no session and no parent lead to it.
+    escape = f'(setsid sh -c "echo escaped \\$\\$; exec sleep 300" &); exec {sys.executable} {APP}'
+    await runtime.converge(ProcessSpec(key="default/escape", command=("sh", "-c", escape)), 1)
+    await eventually(lambda: runtime.endpoints("default/escape"))
+    await eventually(lambda: any(line.startswith("escaped") for line in runtime.logs("default/escape")))
+    [escaped] = [int(line.split()[1]) for line in runtime.logs("default/escape") if line.startswith("escaped")]
+    assert not gone(escaped) and psutil.Process(escaped).ppid() != runtime.instances("default/escape")[0].pid
+    await runtime.stop("default/escape")
+    assert gone(escaped)

@@ -3,8 +3,8 @@ per-request state machine, :class:`Exchange`, that carries one request through r
 
 An exchange is dispatched as soon as its request head is parsed (bodies stream behind it). Its phases:
 
-``NEW`` -> ``QUEUED`` (held: waiting for a slot or for endpoints) -> ``CONNECTING`` (no idle upstream connection)
--> ``SENT`` (request on an upstream connection) -> ``RESPONDING`` (response head relayed) -> ``DONE``;
+``NEW`` -> ``QUEUED`` (held: waiting for a slot or for endpoints) -> ``CONNECTING`` (no idle upstream connection:
+waiting in the endpoint's pool for one, see :mod:`.upstream`) -> ``SENT`` (request on an upstream connection) -> ``RESPONDING`` (response head relayed) -> ``DONE``;
 ``TUNNEL`` replaces ``RESPONDING`` after a ``101 Switching Protocols``. Errors the gateway answers itself
 (404, 502, 503, 504) jump to ``DONE`` from any phase before ``RESPONDING``.
 
@@ -132,22 +132,17 @@ class Exchange:
             self._send(conn)
         else:
             self.phase = CONNECTING
-            self.client.gateway._start_connect(self, endpoint)
+            endpoint.pool.request(self)
 
-    async def connect(self, endpoint: Endpoint) -> None:
-        try:
-            conn = await endpoint.pool.connect()
-        except Exception as exc:  # noqa: BLE001 - every connect failure is a 502 for this request
-            if self.phase == CONNECTING:
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
-                self.respond_error(
-                    502, f"revision {self.rev.key} endpoint {endpoint} could not be reached: {reason}"  # type: ignore[union-attr]
-                )
-            return
-        if self.phase != CONNECTING:
-            endpoint.pool.put(conn)  # the request went away meanwhile; the connection is still good
-            return
+    def on_connection(self, conn: UpstreamConnection) -> None:
+        """The endpoint's pool has a connection for this request (a new one, or one given back)."""
         self._send(conn)
+
+    def on_connect_failed(self, exc: BaseException) -> None:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
+        self.respond_error(
+            502, f"revision {self.rev.key} endpoint {self.endpoint} could not be reached: {reason}"  # type: ignore[union-attr]
+        )
 
     def _send(self, conn: UpstreamConnection) -> None:
         self.phase = SENT
@@ -431,6 +426,8 @@ class Exchange:
         rev = self.rev
         if self.queued and rev is not None:
             rev.cancel(self)
+        if self.phase == CONNECTING:
+            self.endpoint.pool.cancel(self)  # type: ignore[union-attr]
         conn = self.upstream
         if conn is not None:
             self.upstream = None

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from time import monotonic
 
 from pyknative.dataplane.connection import RESPONDING, ClientConnection, Exchange
-from pyknative.dataplane.queue import Endpoint, RevisionCounters, RevisionQueue, RevisionStats
+from pyknative.dataplane.queue import RevisionCounters, RevisionQueue, RevisionStats
 from pyknative.dataplane.routing import RevisionKey, RouteRule, RouteTable
 from pyknative.dataplane.upstream import EndpointPool
 
@@ -156,7 +156,7 @@ class Gateway:
         if rev is None:
             rev = RevisionQueue(key, container_concurrency, timeout_seconds, target_burst_capacity=target_burst_capacity)
             self._revisions[key] = rev
-        dropped = rev.update(addresses, container_concurrency, timeout_seconds, _make_pool, target_burst_capacity)
+        dropped = rev.update(addresses, container_concurrency, timeout_seconds, self._make_pool, target_burst_capacity)
         for endpoint in dropped:
             endpoint.pool.close()
 
@@ -236,10 +236,8 @@ class Gateway:
         except Exception:
             _log.exception("gateway: on_no_endpoints callback failed for revision %s", key)
 
-    def _start_connect(self, ex: Exchange, endpoint: Endpoint) -> None:
-        task = asyncio.get_running_loop().create_task(ex.connect(endpoint))
-        self._connecting.add(task)
-        task.add_done_callback(self._connecting.discard)
+    def _make_pool(self, host: str, port: int) -> EndpointPool:
+        return EndpointPool(host, port, tasks=self._connecting)
 
     # -- timer -----------------------------------------------------------------------------------------------
 
@@ -277,7 +275,3 @@ class Gateway:
         for client in list(self._clients):
             if client.active is None and client.idle_since < idle_limit:
                 client.close()
-
-
-def _make_pool(host: str, port: int) -> EndpointPool:
-    return EndpointPool(host, port)

@@ -6,6 +6,13 @@ request it reports to its ``sink`` (the gateway's exchange for that request, see
 the response head with hop-by-hop headers already dropped, body pieces as they arrive, the end, or the loss
 of the connection. Idle connections wait in their pool (most recently used first) and are closed after
 ``idle_timeout`` seconds or when the upstream closes them.
+
+A pool ramps its connections up instead of opening one per waiting request at once: a request with no idle
+connection waits in the pool's FIFO, and at most ``max_unproven`` connections are new at a time, a connection being
+new from its connect until the endpoint's first response byte on it (proof that the app accepted it), or until
+``ramp_window`` seconds have passed. So an app whose listen backlog is small (``socketserver``'s default is 5)
+never has its accept queue overflowed by the gateway (an overflow costs a TCP retransmit: a request stalls 1 s
+or more); a connection given back goes straight to the oldest waiting request.
 """
 
 from __future__ import annotations
@@ -49,6 +56,14 @@ class ResponseSink(Protocol):
     def on_upstream_resumed(self) -> None: ...
 
 
+class ConnectionWaiter(Protocol):
+    """A request waiting in a pool for a connection (see :meth:`EndpointPool.request`)."""
+
+    def on_connection(self, conn: UpstreamConnection) -> None: ...
+
+    def on_connect_failed(self, exc: BaseException) -> None: ...
+
+
 class UpstreamConnection(asyncio.Protocol):
     """One connection to an endpoint (see the module docstring). Plain ``__slots__`` class: it is hot."""
 
@@ -63,6 +78,7 @@ class UpstreamConnection(asyncio.Protocol):
         "closed",
         "idle_since",
         "tunnel",
+        "window",
         "_head",
         "_reason",
         "_has_length",
@@ -83,6 +99,8 @@ class UpstreamConnection(asyncio.Protocol):
         self.closed = False
         self.idle_since = 0.0
         self.tunnel = False
+        #: the pool's ramp window this connection counts against while new (None: proven, or forgiven)
+        self.window: int | None = None
         self._head = b""
         self._reason = b""
         self._has_length = False
@@ -119,6 +137,8 @@ class UpstreamConnection(asyncio.Protocol):
     def connection_lost(self, exc: BaseException | None) -> None:
         self.closed = True
         self.pool.opened -= 1
+        if self.window is not None:
+            self.pool.proven(self)
         if self.idle:
             self.pool.discard(self)
         sink = self.sink
@@ -130,6 +150,8 @@ class UpstreamConnection(asyncio.Protocol):
         return False  # close; connection_lost tells the sink (an EOF-delimited body ends there)
 
     def data_received(self, data: bytes) -> None:
+        if self.window is not None:
+            self.pool.proven(self)
         sink = self.sink
         if self.tunnel:
             if sink is not None:
@@ -228,17 +250,33 @@ class UpstreamConnection(asyncio.Protocol):
             sink.on_response_end(self.parser.should_keep_alive())
 
 
+#: how many connections to one endpoint may be new at a time (socketserver's default backlog of 5 holds them)
+MAX_UNPROVEN = 4
+#: how long a new connection counts as new at most (an app may take long over its first response)
+RAMP_WINDOW = 0.05
+
+
 @attrs.define(eq=False)
 class EndpointPool:
-    """Keep-alive connections to one ``host:port``: idle ones are reused most-recent first."""
+    """Keep-alive connections to one ``host:port``: idle ones are reused most-recent first, new ones ramp up
+    (see the module docstring). ``tasks`` holds the connect attempts in progress (the gateway's, to cancel)."""
 
     host: str
     port: int
     max_idle: int = 1024
     idle_timeout: float = 30.0
+    max_unproven: int = MAX_UNPROVEN
+    ramp_window: float = RAMP_WINDOW
+    tasks: set[asyncio.Task[None]] = attrs.field(factory=set)
     opened: int = 0
     closed: bool = False
+    #: connections that are new (connecting, or no response byte yet) in the current ramp window
+    unproven: int = 0
+    connecting: int = 0
     _idle: deque[UpstreamConnection] = attrs.field(factory=deque)
+    _waiting: deque[ConnectionWaiter] = attrs.field(factory=deque)
+    _window: int = 0
+    _timer: asyncio.TimerHandle | None = None
 
     def take(self) -> UpstreamConnection | None:
         """An idle connection, or None when a new one must be opened."""
@@ -256,8 +294,85 @@ class EndpointPool:
         _, conn = await loop.create_connection(partial(UpstreamConnection, self), self.host, self.port)
         return conn
 
+    def request(self, waiter: ConnectionWaiter) -> None:
+        """Queue ``waiter`` for the next connection: one given back, or a new one as the ramp allows."""
+        self._waiting.append(waiter)
+        self._ramp()
+
+    def cancel(self, waiter: ConnectionWaiter) -> None:
+        """Take a waiter that went away off the queue."""
+        try:
+            self._waiting.remove(waiter)
+        except ValueError:
+            pass
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
+    def proven(self, conn: UpstreamConnection) -> None:
+        """``conn`` is not new any more (its first response byte came, or it closed)."""
+        if conn.window == self._window:
+            self.unproven -= 1
+        conn.window = None
+        if self._waiting:
+            self._ramp()
+
+    def _ramp(self) -> None:
+        """Open connections for the waiters that no connection in progress will serve, within the bound."""
+        while len(self._waiting) > self.connecting:
+            if self.unproven >= self.max_unproven:
+                if self._timer is None:
+                    self._timer = asyncio.get_running_loop().call_later(self.ramp_window, self._next_window)
+                return
+            self.unproven += 1
+            self.connecting += 1
+            task = asyncio.get_running_loop().create_task(self._open(self._window))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    def _next_window(self) -> None:
+        """The ramp window passed: connections still new no longer hold the ramp back."""
+        self._timer = None
+        self._window += 1
+        self.unproven = 0
+        if self._waiting:
+            self._ramp()
+
+    async def _open(self, window: int) -> None:
+        conn: UpstreamConnection | None = None
+        failure: BaseException | None = None
+        try:
+            conn = await self.connect()
+            if conn.closed:  # lost before anyone could use it
+                failure = ConnectionResetError("the connection closed at once")
+        except Exception as exc:  # noqa: BLE001 - the oldest waiter answers it (a 502 for a request)
+            failure = exc
+        finally:  # cancelled too (the gateway stops, and may start again: the counts must stay true)
+            self.connecting -= 1
+            if window == self._window and (conn is None or conn.closed):
+                self.unproven -= 1
+        if failure is not None:
+            if self._waiting:
+                self._waiting.popleft().on_connect_failed(failure)
+        else:
+            assert conn is not None
+            if window == self._window:
+                conn.window = window
+            if self._waiting:
+                self._waiting.popleft().on_connection(conn)
+            else:
+                self.put(conn)
+        if self._waiting:
+            self._ramp()
+
     def put(self, conn: UpstreamConnection) -> None:
-        """Take back a connection whose response is complete."""
+        """Take back a connection whose response is complete: the oldest waiter gets it, else it idles."""
+        if self._waiting and not conn.closed and not conn.tunnel:
+            conn.sink = None
+            conn.reused = True
+            self._waiting.popleft().on_connection(conn)
+            return
         if self.closed or conn.closed or conn.tunnel or len(self._idle) >= self.max_idle:
             conn.close()
             return
@@ -283,7 +398,8 @@ class EndpointPool:
             conn.close()
 
     def close(self) -> None:
-        """Close idle connections now; connections in use close when given back."""
+        """Close idle connections now; connections in use close when given back (or serve requests still
+        waiting here: an endpoint that drains finishes what it holds)."""
         self.closed = True
         while self._idle:
             conn = self._idle.pop()

@@ -3,7 +3,8 @@
 Every child is started in its own session (so its own process group, with the child as leader) and, on
 Linux, with ``PR_SET_PDEATHSIG`` = SIGKILL so the kernel kills it if the runtime dies without cleaning up
 (even when SIGKILLed). Stopping signals the whole session (the child's group and any group made inside it),
-plus the descendants seen at stop time (which covers ones that started a session of their own).
+plus the descendants seen at stop time (which covers ones that started a session of their own) and, on Linux,
+every process carrying the instance's environment marker (which covers those whose parent left before them).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import time
 from collections.abc import Callable, Iterable
 
 import psutil
+
+from pyknative.runtime import _leftovers
 
 _PR_SET_PDEATHSIG = 1
 
@@ -58,34 +61,34 @@ def child_setup() -> Callable[[], None] | None:
 #: the scan that stayed in the group is still reached) (many instances stopping at once share a scan; each scan
 #: reads every process's /proc entry, so a scan per instance made stopping N instances cost N^2 reads)
 _SNAPSHOT_SECONDS = 0.1
-_snapshot: tuple[float, dict[int, list[int]], dict[int, list[int]]] | None = None
+_snapshot: tuple[float, dict[int, list[int]], dict[int, list[int]], dict[str, list[int]]] | None = None
 
 
-def _process_table() -> tuple[dict[int, list[int]], dict[int, list[int]]]:
-    """``(children by parent pid, members by session id)``, from one scan of /proc (shared for a moment)."""
+def _process_table() -> tuple[dict[int, list[int]], dict[int, list[int]], dict[str, list[int]]]:
+    """``(children by parent pid, members by session id, carriers by instance marker)``, from one scan of /proc
+    (shared for a moment)."""
     global _snapshot
     now = time.monotonic()
     if _snapshot is not None and now - _snapshot[0] < _SNAPSHOT_SECONDS:
-        return _snapshot[1], _snapshot[2]
+        return _snapshot[1], _snapshot[2], _snapshot[3]
     children: dict[int, list[int]] = {}
     sessions: dict[int, list[int]] = {}
+    markers: dict[str, list[int]] = {}
     try:
         entries = [int(e) for e in os.listdir("/proc") if e.isdigit()]
     except OSError:
         entries = []
     for pid in entries:
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2 :].split()  # after "pid (comm) ": state ppid pgrp session ...
-        if len(fields) < 4:
+        fields = _leftovers.stat_fields(pid)  # state ppid pgrp session ...
+        if fields is None or len(fields) < 4:
             continue
         children.setdefault(int(fields[1]), []).append(pid)
         sessions.setdefault(int(fields[3]), []).append(pid)
-    _snapshot = (now, children, sessions)
-    return children, sessions
+        mark = _leftovers.marker_of(pid)
+        if mark is not None:
+            markers.setdefault(mark, []).append(pid)
+    _snapshot = (now, children, sessions, markers)
+    return children, sessions, markers
 
 
 def _processes(pids: Iterable[int]) -> list[psutil.Process]:
@@ -105,7 +108,7 @@ def descendants(pid: int) -> list[psutil.Process]:
             return psutil.Process(pid).children(recursive=True)
         except psutil.Error:
             return []
-    children, _ = _process_table()
+    children, _, _ = _process_table()
     found, todo = [], list(children.get(pid, ()))
     while todo:
         child = todo.pop()
@@ -117,7 +120,7 @@ def descendants(pid: int) -> list[psutil.Process]:
 def session_members(sid: int) -> list[psutil.Process]:
     """The processes in session ``sid``: a child's whole group, and whatever moved to another group in it."""
     if sys.platform.startswith("linux"):
-        _, sessions = _process_table()
+        _, sessions, _ = _process_table()
         return _processes(sessions.get(sid, ()))
     found = []
     for pid in psutil.pids():
@@ -127,6 +130,14 @@ def session_members(sid: int) -> list[psutil.Process]:
         except (OSError, psutil.Error):
             continue
     return found
+
+
+def carriers(marker: str | None) -> list[psutil.Process]:
+    """The live processes whose environment carries ``marker`` (an instance's, and its descendants'; Linux)."""
+    if marker is None or not sys.platform.startswith("linux"):
+        return []
+    _, _, markers = _process_table()
+    return _processes(markers.get(marker, ()))
 
 
 def signal_group(pgid: int, sig: int) -> None:

@@ -9,7 +9,9 @@ Linux) it falls back to the ``preexec_fn`` of :mod:`._procgroup`. The child's pi
 and its exit is awaited through a pidfd (a thread where there is none).
 
 ``setpriv`` sets the death signal just after the child starts: a platform killed within that millisecond could
-leave the child behind, where the ``preexec_fn`` path kills itself; stopping an instance never relies on it.
+leave the child behind, where the ``preexec_fn`` path kills itself; stopping an instance never relies on it. The
+death signal reaches the child only, not what it forks: the watchdog and the start-up sweep of
+:mod:`._leftovers` end the rest (the child's session, and whatever carries its environment marker).
 """
 
 from __future__ import annotations

@@ -17,6 +17,8 @@ from pyknative.runtime.resources import check_runnable, make_process_spec
 @attrs.define(eq=False)
 class LocalRuntime:
     log_dir: Path
+    #: where running instances are recorded, for the start-up sweep of a crashed run's leftovers
+    state_dir: Path | None = None
     host: str = "127.0.0.1"
     on_change: Callable[[str], None] | None = None
     pre_stop: Callable[[str, tuple[str, int]], Awaitable[object]] | None = None
@@ -26,7 +28,8 @@ class LocalRuntime:
     def _runtime(self) -> LocalProcessRuntime:
         if self._procs is None:
             self._procs = LocalProcessRuntime(
-                log_dir=self.log_dir, host=self.host, on_change=self._changed, pre_stop=self._pre_stop
+                log_dir=self.log_dir, state_dir=self.state_dir, host=self.host, on_change=self._changed,
+                pre_stop=self._pre_stop,
             )
         return self._procs
 
@@ -37,6 +40,10 @@ class LocalRuntime:
     async def _pre_stop(self, key: str, address: tuple[str, int]) -> None:
         if self.pre_stop is not None:
             await self.pre_stop(key, address)
+
+    async def start(self) -> None:
+        """End what a crashed predecessor left running (see :meth:`LocalProcessRuntime.start`)."""
+        await self._runtime().start()
 
     def check(self, rev: Revision) -> None:
         check_runnable(rev)

@@ -8,6 +8,11 @@ An instance is stopped in three steps, so that scaling down never cuts a request
 (``on_change`` tells the data plane to send it nothing new), ``pre_stop(key, (host, port))`` is awaited (the
 data plane drains its requests in flight, Knative's preStop wait-for-drain), then SIGTERM, and SIGKILL after
 ``grace_seconds``.
+
+Nothing outlives the runtime, even SIGKILLed: each instance leads its own session, carries the runtime's marker
+in its environment and, with a ``state_dir``, a record there while it runs; one watchdog process per runtime ends
+what is left the moment the runtime's process dies, and :meth:`LocalProcessRuntime.start` ends what a crashed
+predecessor on the same state directory left before any new instance starts (:mod:`._leftovers`).
 """
 
 from __future__ import annotations
@@ -19,12 +24,15 @@ import re
 import secrets
 import signal
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import attrs
 
-from pyknative.runtime import _procgroup
+from pyknative.runtime import _leftovers, _procgroup
 from pyknative.runtime.process import Instance
 from pyknative.runtime.spec import InstanceState, ProcessSpec
 
@@ -86,6 +94,8 @@ class LocalProcessRuntime:
     """
 
     log_dir: Path = attrs.field(converter=Path)
+    #: where running instances are recorded (see the module docstring); None: no records, no start-up sweep
+    state_dir: Path | None = attrs.field(default=None, converter=attrs.converters.optional(Path))
     host: str = "127.0.0.1"
     on_change: Callable[[str], None] | None = None
     pre_stop: Callable[[str, tuple[str, int]], Awaitable[object]] | None = None
@@ -99,6 +109,9 @@ class LocalProcessRuntime:
     _closed: bool = attrs.field(default=False, init=False)
     #: instances leaving in the background (``converge(..., wait=False)``), with the task stopping each
     _leaving: dict[_Member, asyncio.Task[None]] = attrs.field(factory=dict, init=False)
+    _key: str = attrs.field(default="", init=False)
+    _owner: str = attrs.field(default="", init=False)
+    _watchdog: subprocess.Popen | None = attrs.field(default=None, init=False)
 
     def __attrs_post_init__(self) -> None:
         if self.backoff_initial <= 0 or self.backoff_max < self.backoff_initial:
@@ -106,6 +119,53 @@ class LocalProcessRuntime:
                 f"backoff_initial/backoff_max: need 0 < backoff_initial <= backoff_max, "
                 f"not {self.backoff_initial!r}/{self.backoff_max!r}"
             )
+        self._key = _leftovers.runtime_key(self.state_dir if self.state_dir is not None else self.log_dir)
+        self._owner = _leftovers.owner_id()
+
+    async def start(self) -> None:
+        """End what a crashed runtime on the same ``state_dir`` left running (its instances' whole sessions and
+        every process carrying its marker), then start the watchdog. Call it before the first :meth:`converge`
+        (which starts the watchdog itself, without the sweep)."""
+        if self.state_dir is not None:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            me = self._owner
+            killed = await asyncio.to_thread(
+                _leftovers.sweep, self.state_dir, self._key, lambda o: o != me and not _leftovers.owner_alive(o)
+            )
+            if killed:
+                _log.warning("ended %d processes a previous run left behind: %s", len(killed), sorted(killed))
+        self._start_watchdog()
+
+    def _start_watchdog(self) -> None:
+        """The one process that ends this runtime's instances if its process dies (see :mod:`._leftovers`)."""
+        if self._watchdog is not None or self._closed:
+            return
+        if self.state_dir is not None:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+        argv = [sys.executable, "-I", "-S", _leftovers.__file__, self._key, self._owner, str(self.state_dir or "")]
+        try:
+            self._watchdog = subprocess.Popen(
+                argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/",
+                start_new_session=True,
+            )
+        except OSError as exc:
+            _log.warning("no watchdog (%s): instances' descendants may outlive a killed platform", exc)
+
+    async def _stop_watchdog(self) -> None:
+        watchdog, self._watchdog = self._watchdog, None
+        if watchdog is None:
+            return
+        try:
+            watchdog.stdin.write(_leftovers.DONE)  # type: ignore[union-attr]
+            watchdog.stdin.close()  # type: ignore[union-attr]
+        except OSError:
+            pass
+        deadline = time.monotonic() + 1.0
+        while watchdog.poll() is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+        if watchdog.poll() is None:
+            watchdog.kill()
+            watchdog.wait()
 
     async def converge(self, spec: ProcessSpec, replicas: int, *, wait: bool = True) -> None:
         """Run exactly ``replicas`` instances of ``spec.key``; if the spec changed, replace the old instances.
@@ -189,6 +249,7 @@ class LocalProcessRuntime:
         await asyncio.gather(*leaving.values(), return_exceptions=True)
         await self._stop_members("", list(leaving), drain=False)
         await asyncio.gather(*(self.stop(key) for key in list(self._revisions)))
+        await self._stop_watchdog()
 
     def _revision(self, key: str) -> _Revision:
         rev = self._revisions.get(key)
@@ -205,6 +266,7 @@ class LocalProcessRuntime:
         return [members[i] for i in order[:count]]
 
     def _start(self, spec: ProcessSpec, rev: _Revision) -> _Member:
+        self._start_watchdog()
         name = spec.key.rsplit("/", 1)[-1]
         instance_id = f"{name}-{secrets.token_hex(3)}"
         instance = Instance(
@@ -215,6 +277,8 @@ class LocalProcessRuntime:
             log_path=self.log_dir / _safe(spec.key) / f"{instance_id}.log",
             on_line=rev.lines.append,
             on_change=lambda: self._notify(spec.key),
+            marker=_leftovers.marker(self._key, self._owner, instance_id),
+            record_dir=self.state_dir,
         )
         task = asyncio.create_task(self._supervise(instance), name=f"pyknative-instance-{instance_id}")
         return _Member(instance, task)

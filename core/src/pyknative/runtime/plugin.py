@@ -16,7 +16,7 @@ class _LocalRuntimePlugin:
             return None
         from pyknative.runtime.backend import LocalRuntime
 
-        return LocalRuntime(log_dir=platform.data_dir / "logs")
+        return LocalRuntime(log_dir=platform.data_dir / "logs", state_dir=platform.data_dir / "instances")
 
 
 plugin = _LocalRuntimePlugin()

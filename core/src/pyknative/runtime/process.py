@@ -3,7 +3,9 @@
 :meth:`Instance.run_once` runs the child once from spawn to exit; restarting is the runtime's job
 (:mod:`pyknative.runtime.local`). The child is started by :mod:`pyknative.runtime._spawn` (vfork, no copy of
 the platform) in its own session / process group with a parent-death signal (:mod:`pyknative.runtime._procgroup`),
-so stopping or cancelling a run, or the runtime dying, leaves no process behind.
+so stopping or cancelling a run, or the runtime dying, leaves no process behind. Each process carries the
+runtime's marker in its environment and, with a ``record_dir``, a record while it runs
+(:mod:`pyknative.runtime._leftovers`: what finds a dead platform's leftovers).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import IO
 import attrs
 import psutil
 
-from pyknative.runtime import _procgroup, _spawn, probes
+from pyknative.runtime import _leftovers, _procgroup, _spawn, probes
 from pyknative.runtime.spec import InstanceState, ProcessSpec
 
 _log = logging.getLogger(__name__)
@@ -78,6 +80,10 @@ class Instance:
     #: wall clock (epoch seconds) of the current process's start, and of the last readiness change
     started_at: float | None = None
     ready_changed_at: float | None = None
+    #: the environment marker every process of this instance carries (PYKNATIVE_INSTANCE), if any
+    marker: str | None = None
+    #: where the record of the running process goes (None: no record)
+    record_dir: Path | None = None
     _stop: asyncio.Event = attrs.field(factory=asyncio.Event, init=False)
     _ready_since: float | None = attrs.field(default=None, init=False)
     _ready_seconds: float = attrs.field(default=0.0, init=False)
@@ -120,6 +126,8 @@ class Instance:
         if self.stopping:
             return 0.0
         env = child_env(self.spec, self.port)
+        if self.marker is not None:
+            env[_leftovers.MARKER] = self.marker
         wd = self.spec.working_dir
         if wd is not None and not os.path.isdir(wd):
             self._exited(None, f"chdir: {wd!r}: no such directory")
@@ -132,6 +140,7 @@ class Instance:
             return 0.0
         self.pid = proc.pid
         self.started_at = time.time()
+        self._record(proc.pid)
         _log.debug("instance %s started pid %s on port %s", self.id, proc.pid, self.port)
         with open(self.log_path, "a", buffering=1, encoding="utf-8", errors="replace") as log:
             pumps = [asyncio.create_task(self._pump(s, log)) for s in (proc.stdout, proc.stderr)]
@@ -143,13 +152,23 @@ class Instance:
                 prober.cancel()
                 self._set_ready(False, notify=False)
                 # Also on cancellation: kill whatever is left (the child, or what it left behind).
-                await _procgroup.kill_all(proc.pid, escaped)
+                await _procgroup.kill_all(proc.pid, [*escaped, *_procgroup.carriers(self.marker)])
+                if self.record_dir is not None:
+                    _leftovers.forget(self.record_dir, self.id, proc.pid)
                 _, pending = await asyncio.wait(pumps, timeout=_DRAIN_SECONDS)
                 for task in pending:
                     task.cancel()
         assert proc.returncode is not None
         self._exited(*exit_status(proc.returncode))
         return self._ready_seconds
+
+    def _record(self, pid: int) -> None:
+        if self.record_dir is None or self.marker is None:
+            return
+        try:
+            _leftovers.record(self.record_dir, self.id, pid, self.spec.command, self.marker)
+        except OSError as exc:  # the marker still lets a later sweep find it
+            _log.warning("instance %s: could not record pid %s in %s: %s", self.id, pid, self.record_dir, exc)
 
     async def _wait_exit_or_stop(self, proc: _spawn.Child, grace: float, escaped: list[psutil.Process]) -> None:
         """Wait for the child to exit; on a stop request SIGTERM it, then SIGKILL after ``grace`` seconds.
@@ -163,6 +182,7 @@ class Instance:
             if waiter.done():
                 return
             escaped.extend(_procgroup.descendants(proc.pid))
+            escaped.extend(_procgroup.carriers(self.marker))
             _procgroup.signal_all(proc.pid, signal.SIGTERM, escaped)
             try:
                 async with asyncio.timeout(grace):
