@@ -94,6 +94,10 @@ def _volume(v: Volume, path: str) -> list[FieldError]:
     elif not _DNS1123.match(v.name) or len(v.name) > 63:
         errors.append(FieldError(f"{path}.name", f"invalid name {v.name!r}: must be a DNS-1123 label"))
     sources = v.sources
+    for other in sources:
+        if other not in ("secret", "configMap", "emptyDir", "projected"):
+            errors.append(FieldError(f"{path}.{other}", "not supported: a Knative volume is a secret, configMap, "
+                                                        "emptyDir or projected"))
     if len(sources) != 1:
         got = ", ".join(sources) or "none"
         errors.append(FieldError(path, f"expected exactly one of secret, configMap, emptyDir, projected, got {got}"))
