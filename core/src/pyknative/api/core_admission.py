@@ -124,6 +124,9 @@ def validate_config_map(cm: ConfigMap, old: ConfigMap | None, _ctx: AdmissionCon
     size = 0
     for key, value in (cm.data or {}).items():
         errors += validate_key(key, f"data[{key}]")
+        if not isinstance(value, str):
+            errors.append(FieldError(f"data[{key}]", "must be a string"))
+            continue
         size += len(key) + len(value.encode())
     binary = _decoded(cm.binary_data, "binaryData", errors)
     size += sum(len(k) + len(v) for k, v in binary.items())

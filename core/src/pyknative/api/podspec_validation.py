@@ -64,6 +64,9 @@ def validate_env_sources(c: Container, path: str) -> list[FieldError]:
             errors += validate_value_from(e.value_from, f"{path}.env[{i}].valueFrom")
     for i, src in enumerate(c.env_from or ()):
         p = f"{path}.envFrom[{i}]"
+        if src is None:
+            errors.append(FieldError(p, "must not be null"))
+            continue
         refs = [(k, r) for k, r in (("secretRef", src.secret_ref), ("configMapRef", src.config_map_ref)) if r]
         if len(refs) != 1:
             got = ", ".join(k for k, _ in refs) or "none"
@@ -76,6 +79,9 @@ def _items(items: Sequence[KeyToPath] | None, path: str) -> list[FieldError]:
     errors = []
     for i, item in enumerate(items or ()):
         p = f"{path}.items[{i}]"
+        if item is None:
+            errors.append(FieldError(p, "must not be null"))
+            continue
         if not item.key:
             errors.append(FieldError(f"{p}.key", "required"))
         if not item.path:
@@ -114,6 +120,9 @@ def _volume(v: Volume, path: str) -> list[FieldError]:
                                                              "must be empty or Memory"))
     for i, proj in enumerate(v.projected.sources or () if v.projected else ()):
         p = f"{path}.projected.sources[{i}]"
+        if proj is None:
+            errors.append(FieldError(p, "must not be null"))
+            continue
         kinds = [k for k, x in (("secret", proj.secret), ("configMap", proj.config_map),
                                 ("downwardAPI", proj.downward_api), ("serviceAccountToken",
                                                                       proj.service_account_token)) if x is not None]
@@ -133,9 +142,12 @@ def validate_volumes(volumes: Sequence[Volume] | None, containers: Iterable[Cont
     errors: list[FieldError] = []
     by_name: dict[str, Volume] = {}
     containers = list(containers)
-    mounted = {m.name for c in containers for m in c.volume_mounts or ()}
+    mounted = {m.name for c in containers if c is not None for m in c.volume_mounts or () if m is not None}
     for i, v in enumerate(volumes or ()):
         p = f"{path}.volumes[{i}]"
+        if v is None:
+            errors.append(FieldError(p, "must not be null"))
+            continue
         errors += _volume(v, p)
         if v.name in by_name:
             errors.append(FieldError(f"{p}.name", f"duplicate volume name {v.name!r}"))
@@ -145,8 +157,11 @@ def validate_volumes(volumes: Sequence[Volume] | None, containers: Iterable[Cont
             by_name.setdefault(v.name, v)
     for ci, c in enumerate(containers):
         seen: set[str] = set()
-        for i, m in enumerate(c.volume_mounts or ()):
+        for i, m in enumerate(c.volume_mounts or () if c is not None else ()):
             p = f"{path}.containers[{ci}].volumeMounts[{i}]"
+            if m is None:
+                errors.append(FieldError(p, "must not be null"))
+                continue
             vol = by_name.get(m.name or "")
             if vol is None:
                 errors.append(FieldError(f"{p}.name", "volumeMount has no matching volume"))
