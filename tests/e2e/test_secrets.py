@@ -161,3 +161,24 @@ def test_missing_secret_is_create_container_config_error_until_it_is_applied(ser
     while _echo(served, "waits")["env"]["TOKEN"] != "two":
         assert time.monotonic() < deadline
         time.sleep(0.2)
+
+
+def test_broker_config_names_a_config_map_applied_after_it(served: Served):
+    broker = ('{"apiVersion": "eventing.knative.dev/v1", "kind": "Broker", "metadata": {"name": "custom"},'
+              ' "spec": {"config": {"apiVersion": "v1", "kind": "ConfigMap", "name": "br-channel"}}}')
+    served.ok("apply", "-f", "-", input=broker)
+    deadline = time.monotonic() + 30
+    while True:
+        b = json.loads(served.ok("get", "broker", "custom", "-o", "json"))
+        chan = next((c for c in b.get("status", {}).get("conditions", ()) if c["type"] == "TriggerChannelReady"), {})
+        if chan.get("reason") == "ChannelTemplateFailed":
+            break
+        assert time.monotonic() < deadline, b.get("status")
+        time.sleep(0.2)
+    assert 'configmap "br-channel" not found' in chan["message"]
+
+    config_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "br-channel"},
+                  "data": {"channel-template-spec": "apiVersion: messaging.knative.dev/v1\nkind: InMemoryChannel\n"}}
+    served.ok("apply", "-f", "-", input=json.dumps(config_map))
+    served.ok("wait", "broker", "custom", "--for", "condition=Ready", "--timeout", "30s")
+    assert "custom-kne-trigger" in served.ok("get", "imc")
