@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
+import psutil
 
 from pyknative.api.core import ConfigMap, Secret
 from pyknative.api.podspec import Container, KeyToPath, ObjectRef, Volume
@@ -86,7 +87,7 @@ class Machine:
     host_ip: str = "127.0.0.1"
     node_name: str = attrs.field(factory=socket.gethostname)
     cpu: float = attrs.field(factory=lambda: float(os.cpu_count() or 1))
-    memory: float = attrs.field(factory=lambda: float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")))
+    memory: float = attrs.field(factory=lambda: float(psutil.virtual_memory().total))
     ephemeral_storage: float = attrs.field(factory=lambda: float(shutil.disk_usage(".").total))
 
 
