@@ -24,4 +24,7 @@ def test_the_core_kinds_have_knatives_crd_categories():
         "Subscription": ("all", "knative", "messaging"),
         # core/v1 Event: in no category (kubectl's `all` leaves Events out)
         "Event": (),
+        # core/v1 Secret and ConfigMap: in no category either (kubectl's `all` lists neither)
+        "Secret": (),
+        "ConfigMap": (),
     }

@@ -82,6 +82,7 @@ def test_pyknative_section_defaults() -> None:
         "eventing-port": "8081",
         "event-max-bytes": "4194304",
         "autoscaler-tick": "2s",
+        "instance-env-passthrough": "",
     }
 
 

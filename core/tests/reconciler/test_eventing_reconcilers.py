@@ -9,6 +9,7 @@ import attrs
 import pytest
 
 from pyknative.api import conditions as cond
+from pyknative.api.core import ConfigMap
 from pyknative.api.eventing import Broker, Trigger
 from pyknative.api.kinds import Kinds
 from pyknative.api.kinds_plugin import registrations
@@ -89,7 +90,7 @@ def _broker_reconciler(store, plane):
         KINDS,
         EventRecorder(store, "test", clock),
         clock,
-        channel_template=lambda b: trigger_channel_template(b, SECTIONS),
+        channel_template=lambda b, cm: trigger_channel_template(b, SECTIONS, cm),
         broker_url=lambda ns, name: f"http://ingress/{ns}/{name}",
         set_route=plane.routes.set_broker,
         remove_route=plane.routes.remove_broker,
@@ -187,6 +188,26 @@ async def test_broker_with_a_bad_config_stops_routing(store, plane):
     broker = await store.get(Broker, "ns", "default")
     assert _conditions(broker)["TriggerChannelReady"] == ("False", "ChannelTemplateFailed")
     assert plane.routes.broker("ns/default") is None
+
+
+async def test_broker_config_naming_a_config_map_works_once_the_config_map_exists(store, plane):
+    """As Knative's docs: ``spec.config`` names a ConfigMap holding ``channel-template-spec``; the ConfigMap may come
+    after the Broker (the controller watches ConfigMaps), and it wins over an operator-config section of its name."""
+    config = {"apiVersion": "v1", "kind": "ConfigMap", "name": "config-br-default-channel", "namespace": "ns"}
+    await store.create(Broker.from_dict({**BROKER, "spec": {"config": {**config, "name": "my-channel"}}}))
+    r = _broker_reconciler(store, plane)
+    await r.reconcile("ns/default")
+    failed = cond.get((await store.get(Broker, "ns", "default")).status.conditions, "TriggerChannelReady")
+    assert (failed.status, failed.reason) == ("False", "ChannelTemplateFailed")
+    assert 'configmap "my-channel" not found' in failed.message
+
+    template = "apiVersion: messaging.knative.dev/v1\nkind: Channel\nspec:\n  channelTemplate:\n    kind: X\n"
+    await store.create(ConfigMap.from_dict(
+        {"metadata": {"name": "my-channel", "namespace": "ns"}, "data": {"channel-template-spec": template}}
+    ))
+    await r.reconcile("ns/default")
+    ch = await store.get(Channel, "ns", "default-kne-trigger")
+    assert ch.spec.channel_template.kind == "X"
 
 
 # ---------------------------------------------------------------------------------------------- channel kinds

@@ -10,6 +10,7 @@ import pytest
 
 from pyknative.api import conditions as cond
 from pyknative.api.autoscaling import PodAutoscaler
+from pyknative.api.core import Secret
 from pyknative.api.kinds import Kinds
 from pyknative.api.kinds_plugin import registrations
 from pyknative.api.meta import Condition
@@ -106,6 +107,25 @@ async def test_revision_the_runtime_cannot_run(store):
     assert _conditions(rev)["ResourcesAvailable"] == ("False", "ImageNotRunnableLocally")
     assert _conditions(rev)["ContainerHealthy"] == ("Unknown", "ImageNotRunnableLocally")
     assert rev.status.actual_replicas == 0
+
+
+async def test_revision_whose_secret_is_missing_until_it_is_created(store):
+    env = [{"name": "T", "valueFrom": {"secretKeyRef": {"name": "tok", "key": "t"}}}]
+    doc = {**REVISION, "spec": {"containers": [{"image": "x", "command": ["app"], "env": env}]}}
+    await store.create(Revision.from_dict(doc))
+    r = _revision_reconciler(store, FakeRuntime(InstancesStatus(desired=1, ready=0)))
+    await r.reconcile("default/hello-00001")
+    rev = await store.get(Revision, "default", "hello-00001")
+    ready = cond.get(rev.status.conditions, "Ready")
+    assert (ready.status, ready.reason, ready.message) == ("False", "CreateContainerConfigError", 'secret "tok" not found')
+    assert _conditions(rev)["ContainerHealthy"] == ("Unknown", "CreateContainerConfigError")
+
+    await store.create(Secret.from_dict({"metadata": {"name": "tok", "namespace": "default"}, "data": {"t": "eA=="}}))
+    r.runtime = FakeRuntime(InstancesStatus(desired=1, ready=1))
+    await r.reconcile("default/hello-00001")
+    rev = await store.get(Revision, "default", "hello-00001")
+    assert _conditions(rev)["ContainerHealthy"] == ("True", None)
+    assert _conditions(rev)["ResourcesAvailable"] != ("False", "CreateContainerConfigError")
 
 
 async def test_revision_with_failing_instances(store):

@@ -62,6 +62,10 @@ EVENT = (
     PrinterColumn("COUNT", ".count", type="integer", priority=1),
     PrinterColumn("MESSAGE", ".message"),
 )
+# As kubectl prints Secrets and ConfigMaps: DATA counts keys, no value is ever shown in a table.
+_DATA = PrinterColumn("DATA", ".data", type="integer", compute="key-count")
+SECRET = (PrinterColumn("TYPE", ".type"), _DATA, AGE_COLUMN)
+CONFIG_MAP = (_DATA, AGE_COLUMN)
 # As `kubectl get` prints Knative Eventing's CRDs (their additionalPrinterColumns).
 ADDRESSABLE = (_ADDRESS, AGE_COLUMN, READY_COLUMN, REASON_COLUMN)
 TRIGGER = (

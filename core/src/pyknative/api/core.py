@@ -1,4 +1,8 @@
-"""core/v1 Event: what reconcilers record about the objects they act on (``pyknative get events``)."""
+"""core/v1 kinds: Event (what reconcilers record about the objects they act on, ``pyknative get events``), and
+Secret and ConfigMap (what a Revision's env and volumes, and a Broker's ``spec.config``, read).
+
+A Secret's ``data`` holds base64 strings, as on Kubernetes' wire; ``stringData`` is write-only: admission merges it
+into ``data`` (:mod:`pyknative.api.core_admission`), so a stored Secret never has it."""
 
 from __future__ import annotations
 
@@ -39,3 +43,23 @@ class Event(Resource):
     first_timestamp: str | None = wire()
     last_timestamp: str | None = wire()
     source: EventSource | None = wire()
+
+
+@attrs.frozen
+class Secret(Resource):
+    KIND: ClassVar[KindInfo] = KindInfo("", "v1", "Secret", "secrets", (), has_status=False)
+
+    type: str | None = wire()
+    #: values are typed by validation (which never quotes them), not by the model
+    data: Mapping[str, Any] | None = wire()
+    string_data: Mapping[str, Any] | None = wire()
+    immutable: bool | None = wire()
+
+
+@attrs.frozen
+class ConfigMap(Resource):
+    KIND: ClassVar[KindInfo] = KindInfo("", "v1", "ConfigMap", "configmaps", ("cm",), has_status=False)
+
+    data: Mapping[str, str] | None = wire()
+    binary_data: Mapping[str, Any] | None = wire()
+    immutable: bool | None = wire()

@@ -46,7 +46,8 @@ class PrinterColumn:
     filter ``[?(@.type=='Ready')]``. ``type`` is Kubernetes' (``string``, ``integer``, ``number``, ``boolean``,
     ``date``: printed as an age); ``priority`` above 0 shows only with ``-o wide``. ``compute`` names one of the
     CLI's few computed cells instead of a path (``traffic``: a revision's share from its routes;
-    ``conditions``: ``3 OK / 4``; ``last-seen`` and ``involved-object``: an Event's, as kubectl prints them).
+    ``conditions``: ``3 OK / 4``; ``last-seen`` and ``involved-object``: an Event's, as kubectl prints them;
+    ``key-count``: a Secret's or ConfigMap's DATA).
     """
 
     name: str

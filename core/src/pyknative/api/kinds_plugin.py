@@ -1,13 +1,15 @@
-"""The core's ``kinds`` plugin: Serving's kinds, the internal Ingress and PodAutoscaler, core/v1 Event, and Eventing's kinds."""
+"""The core's ``kinds`` plugin: Serving's kinds, the internal Ingress and PodAutoscaler, core/v1 Event, Secret and
+ConfigMap, and Eventing's kinds."""
 
 from __future__ import annotations
 
 from pyknative.api import columns as c
+from pyknative.api import core_admission as ca
 from pyknative.api import eventing_kinds
 from pyknative.api import serving_defaults as d
 from pyknative.api import serving_validation as v
 from pyknative.api.autoscaling import PodAutoscaler
-from pyknative.api.core import Event
+from pyknative.api.core import ConfigMap, Event, Secret
 from pyknative.api.kinds import KindRegistration
 from pyknative.api.networking import Ingress
 from pyknative.api.serving import Configuration, Revision, Route, Service
@@ -47,6 +49,8 @@ def registrations() -> list[KindRegistration]:
         KindRegistration(PodAutoscaler, columns=c.POD_AUTOSCALER, categories=INTERNAL_AUTOSCALING),
         *eventing_kinds.registrations(),
         KindRegistration(Event, columns=c.EVENT, print_name=False),
+        KindRegistration(Secret, ca.default_secret, ca.validate_secret, columns=c.SECRET),
+        KindRegistration(ConfigMap, validate=ca.validate_config_map, columns=c.CONFIG_MAP),
     ]
 
 

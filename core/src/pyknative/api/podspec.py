@@ -1,4 +1,5 @@
-"""The part of Kubernetes' PodSpec a Knative Revision uses: containers, env, ports, probes, resources.
+"""The part of Kubernetes' PodSpec a Knative Revision uses: containers, env (``value``, ``valueFrom``, ``envFrom``),
+ports, probes, resources, volumes (secret, configMap, emptyDir, projected) and their mounts.
 
 Only fields pyknative reads are typed; every other field of a container or pod survives in ``extra``.
 """
@@ -14,11 +15,138 @@ from pyknative.api._serde import extra_field, wire
 
 
 @attrs.frozen
+class KeySelector:
+    """A ``secretKeyRef`` or ``configMapKeyRef``: one key of a Secret or ConfigMap in the revision's namespace."""
+
+    name: str | None = wire()
+    key: str | None = wire()
+    optional: bool | None = wire()
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen
+class ObjectFieldSelector:
+    api_version: str | None = wire()
+    field_path: str | None = wire()
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen
+class ResourceFieldSelector:
+    container_name: str | None = wire()
+    resource: str | None = wire()
+    divisor: str | int | float | None = wire()
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen
+class EnvVarSource:
+    secret_key_ref: KeySelector | None = wire()
+    config_map_key_ref: KeySelector | None = wire()
+    field_ref: ObjectFieldSelector | None = wire()
+    resource_field_ref: ResourceFieldSelector | None = wire()
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen
 class EnvVar:
     name: str | None = wire()
     value: str | None = wire()
-    value_from: Mapping[str, Any] | None = wire()
+    value_from: EnvVarSource | None = wire()
     extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen
+class ObjectRef:
+    """``envFrom``'s ``secretRef`` / ``configMapRef``, a projected source's ``secret`` / ``configMap``."""
+
+    name: str | None = wire()
+    optional: bool | None = wire()
+    items: tuple[KeyToPath, ...] | None = wire()
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen
+class EnvFromSource:
+    prefix: str | None = wire()
+    secret_ref: ObjectRef | None = wire()
+    config_map_ref: ObjectRef | None = wire()
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen
+class VolumeMount:
+    name: str | None = wire()
+    mount_path: str | None = wire()
+    read_only: bool | None = wire()
+    sub_path: str | None = wire()
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen
+class KeyToPath:
+    key: str | None = wire()
+    path: str | None = wire()
+    mode: int | None = wire()
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen
+class SecretVolumeSource:
+    secret_name: str | None = wire()
+    items: tuple[KeyToPath, ...] | None = wire()
+    default_mode: int | None = wire()
+    optional: bool | None = wire()
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen
+class ConfigMapVolumeSource:
+    name: str | None = wire()
+    items: tuple[KeyToPath, ...] | None = wire()
+    default_mode: int | None = wire()
+    optional: bool | None = wire()
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen
+class EmptyDirVolumeSource:
+    medium: str | None = wire()
+    size_limit: str | int | None = wire()
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen
+class VolumeProjection:
+    secret: ObjectRef | None = wire()
+    config_map: ObjectRef | None = wire()
+    downward_api: Mapping[str, Any] | None = wire(key="downwardAPI")
+    service_account_token: Mapping[str, Any] | None = wire()
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen
+class ProjectedVolumeSource:
+    sources: tuple[VolumeProjection, ...] | None = wire()
+    default_mode: int | None = wire()
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen
+class Volume:
+    name: str | None = wire()
+    secret: SecretVolumeSource | None = wire()
+    config_map: ConfigMapVolumeSource | None = wire()
+    empty_dir: EmptyDirVolumeSource | None = wire()
+    projected: ProjectedVolumeSource | None = wire()
+    extra: Mapping[str, Any] = extra_field()
+
+    @property
+    def sources(self) -> list[str]:
+        """The wire names of the sources this volume sets (exactly one is valid)."""
+        known = [("secret", self.secret), ("configMap", self.config_map), ("emptyDir", self.empty_dir),
+                 ("projected", self.projected)]
+        return [k for k, v in known if v is not None] + [k for k in self.extra if k not in ("name",)]
 
 
 @attrs.frozen
@@ -88,6 +216,8 @@ class Container:
     working_dir: str | None = wire()
     ports: tuple[ContainerPort, ...] | None = wire()
     env: tuple[EnvVar, ...] | None = wire()
+    env_from: tuple[EnvFromSource, ...] | None = wire()
+    volume_mounts: tuple[VolumeMount, ...] | None = wire()
     resources: ResourceRequirements | None = wire()
     readiness_probe: Probe | None = wire()
     liveness_probe: Probe | None = wire()

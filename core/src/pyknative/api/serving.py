@@ -14,7 +14,7 @@ import attrs
 
 from pyknative.api._serde import extra_field, wire
 from pyknative.api.meta import Addressable, Condition, KindInfo, ObjectMeta, Resource
-from pyknative.api.podspec import Container
+from pyknative.api.podspec import Container, Volume
 
 GROUP = "serving.knative.dev"
 
@@ -41,6 +41,7 @@ class RevisionSpec:
     response_start_timeout_seconds: int | None = wire()
     idle_timeout_seconds: int | None = wire()
     service_account_name: str | None = wire()
+    volumes: tuple[Volume, ...] | None = wire()
     extra: Mapping[str, Any] = extra_field()
 
     @property

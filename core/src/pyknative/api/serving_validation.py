@@ -19,6 +19,7 @@ from pyknative.api.annotations import validate_autoscaling_annotations, validate
 from pyknative.api.autoscaling import CLASS_ANNOTATION, KPA_CLASS
 from pyknative.api.kinds import AdmissionContext
 from pyknative.api.podspec import Container, Probe
+from pyknative.api.podspec_validation import validate_env_sources, validate_volumes
 from pyknative.api.serving import (
     Configuration,
     Revision,
@@ -91,6 +92,7 @@ def validate_container(c: Container, path: str, *, serving: bool) -> list[FieldE
         if e.value is not None and e.value_from is not None:
             errors.append(FieldError(p, "expected exactly one of value or valueFrom, got both"))
         seen_env.add(e.name)
+    errors += validate_env_sources(c, path)
     ports = c.ports or ()
     if len(ports) > 1:
         errors.append(FieldError(f"{path}.ports", f"more than one container port is set, got {len(ports)}"))
@@ -121,6 +123,7 @@ def validate_revision_spec(spec: RevisionSpec | None, path: str, ctx: AdmissionC
         errors.append(FieldError(f"{path}.containers", "exactly one container must declare a port when there are several"))
     for i, c in enumerate(containers):
         errors += validate_container(c, f"{path}.containers[{i}]", serving=c is spec.serving_container)
+    errors += validate_volumes(spec.volumes, containers, path)
     names = [c.name for c in containers if c.name]
     for dup in sorted({n for n in names if names.count(n) > 1}):
         errors.append(FieldError(f"{path}.containers", f"duplicate container name {dup!r}"))

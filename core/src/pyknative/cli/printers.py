@@ -115,6 +115,11 @@ def involved_object(obj: Obj, _ctx: PrintContext) -> str:
     return f"{kind}/{name}" if kind else name
 
 
+def key_count(obj: Obj, _ctx: PrintContext) -> str:
+    """kubectl's DATA of a Secret or ConfigMap: how many keys ``data`` and ``binaryData`` hold (never a value)."""
+    return str(sum(len(obj.get(f) or {}) for f in ("data", "binaryData") if isinstance(obj.get(f) or {}, Mapping)))
+
+
 def traffic(obj: Obj, ctx: PrintContext) -> str:
     meta = obj.get("metadata") or {}
     return ctx.traffic.get((str(meta.get("namespace") or ""), str(meta.get("name") or "")), "")
@@ -130,6 +135,7 @@ COMPUTED: Mapping[str, Getter] = types.MappingProxyType(
         "conditions": conditions_summary,
         "last-seen": last_seen,
         "involved-object": involved_object,
+        "key-count": key_count,
     }
 )
 #: ``get``'s columns for a kind whose discovery entry has none (the server always sends them)

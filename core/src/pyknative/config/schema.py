@@ -499,4 +499,7 @@ def _pyknative() -> dict[str, Key]:
         "event-max-bytes": Key("4194304", _port_or_size),
         # How often the PodAutoscaler reconciler asks the class plugin's scaler (Knative's autoscaler ticks every 2s).
         "autoscaler-tick": Key("2s", _positive_duration),
+        # Variables of the platform's own environment that instances get besides the base (PATH, HOME, USER,
+        # LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TZ, TMPDIR, VIRTUAL_ENV): comma-separated names or globs (UV_*).
+        "instance-env-passthrough": Key(""),
     }

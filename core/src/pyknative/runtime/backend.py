@@ -1,17 +1,28 @@
-"""The local runtime as the platform sees it: Revisions in, processes out (wraps :mod:`pyknative.runtime.local`)."""
+"""The local runtime as the platform sees it: Revisions in, processes out (wraps :mod:`pyknative.runtime.local`).
+
+Each scale reads the Secrets and ConfigMaps the revision uses from ``store`` (the platform's cache) and builds the
+spec from them, so a changed Secret or ConfigMap makes a new spec: the running instances are replaced by ones that
+see the new values (new ones start first). While a Secret or key it needs is missing, no new instance can start:
+those running keep running (as pods do) and may be scaled down, never up; the Revision reports why.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import attrs
 
 from pyknative.api.serving import Revision
 from pyknative.runtime import LocalProcessRuntime
 from pyknative.runtime.api import InstanceInfo, InstancesStatus
+from pyknative.runtime.local import _connect_host as connect_host
+from pyknative.runtime.podconfig import ConfigError, Machine, fetch
 from pyknative.runtime.resources import check_runnable, make_process_spec
+from pyknative.runtime.spec import BASE_ENV, ProcessSpec
 
 
 @attrs.define(eq=False)
@@ -22,14 +33,24 @@ class LocalRuntime:
     host: str = "127.0.0.1"
     on_change: Callable[[str], None] | None = None
     pre_stop: Callable[[str, tuple[str, int]], Awaitable[object]] | None = None
+    #: where the revisions' Secrets and ConfigMaps are read (``await store.get(cls, namespace, name)``)
+    store: Any = None
+    #: the platform's variables instances get (names or globs): the base plus the operator's passthrough
+    inherit: tuple[str, ...] = BASE_ENV
+    #: the instances' own directories (volumes); emptied at start, since no instance outlives the platform
+    run_dir: Path | None = None
     _desired: dict[str, int] = attrs.field(factory=dict, init=False)
+    _specs: dict[str, ProcessSpec] = attrs.field(factory=dict, init=False)
+    _machine: Machine | None = attrs.field(default=None, init=False)
     _procs: LocalProcessRuntime | None = attrs.field(default=None, init=False)
 
     def _runtime(self) -> LocalProcessRuntime:
         if self._procs is None:
+            run_dir = self.run_dir or self.log_dir.parent / "run"
+            shutil.rmtree(run_dir, ignore_errors=True)  # left by a platform that was killed: secrets on disk
             self._procs = LocalProcessRuntime(
                 log_dir=self.log_dir, state_dir=self.state_dir, host=self.host, on_change=self._changed,
-                pre_stop=self._pre_stop,
+                pre_stop=self._pre_stop, run_dir=run_dir,
             )
         return self._procs
 
@@ -50,7 +71,18 @@ class LocalRuntime:
 
     async def scale(self, rev: Revision, replicas: int) -> None:
         self._desired[rev.key] = replicas
-        await self._runtime().converge(make_process_spec(rev), replicas, wait=False)
+        runtime = self._runtime()
+        if self._machine is None:
+            self._machine = Machine(host_ip=connect_host(self.host))
+        try:
+            spec = make_process_spec(rev, await fetch(self.store, rev), self._machine, self.inherit)
+        except ConfigError:
+            spec = self._specs.get(rev.key)
+            if spec is None:
+                return  # nothing can start; the Revision reports what is missing
+            replicas = min(replicas, len(runtime.instances(rev.key)))
+        self._specs[rev.key] = spec
+        await runtime.converge(spec, replicas, wait=False)
         # Let new instances spawn before the caller goes on: a cold start waits for them, not for the status and
         # event writes the autoscaler does next.
         await asyncio.sleep(0)
@@ -85,6 +117,7 @@ class LocalRuntime:
 
     async def remove(self, key: str) -> None:
         self._desired.pop(key, None)
+        self._specs.pop(key, None)
         await self._runtime().stop(key)
 
     def logs(self, key: str, tail: int | None = None) -> list[str]:

@@ -104,6 +104,9 @@ class LocalProcessRuntime:
     backoff_reset_seconds: float = 10.0
     grace_seconds: float = 3.0
     log_lines: int = 10_000
+    #: where instances with volumes get their own directory (``<run_dir>/<key>/<instance id>``; default: a
+    #: sibling ``run`` of ``log_dir``)
+    run_dir: Path | None = None
     _revisions: dict[str, _Revision] = attrs.field(factory=dict, init=False)
     _ports: set[int] = attrs.field(factory=set, init=False)
     _closed: bool = attrs.field(default=False, init=False)
@@ -275,6 +278,7 @@ class LocalProcessRuntime:
             host=_connect_host(self.host),
             port=self._free_port(),
             log_path=self.log_dir / _safe(spec.key) / f"{instance_id}.log",
+            home=(self.run_dir or self.log_dir.parent / "run") / _safe(spec.key) / instance_id,
             on_line=rev.lines.append,
             on_change=lambda: self._notify(spec.key),
             marker=_leftovers.marker(self._key, self._owner, instance_id),
@@ -302,6 +306,7 @@ class LocalProcessRuntime:
                 instance.restarts += 1
         finally:
             self._ports.discard(instance.port)
+            instance.close()
 
     async def _stop_members(self, key: str, members: list[_Member], *, drain: bool = True) -> None:
         await asyncio.gather(*(self._retire(key, m, drain=drain) for m in members), return_exceptions=True)

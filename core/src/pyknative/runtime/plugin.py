@@ -15,8 +15,16 @@ class _LocalRuntimePlugin:
         if name != "local":
             return None
         from pyknative.runtime.backend import LocalRuntime
+        from pyknative.runtime.spec import BASE_ENV
 
-        return LocalRuntime(log_dir=platform.data_dir / "logs", state_dir=platform.data_dir / "instances")
+        passthrough = platform.config.get("pyknative", "instance-env-passthrough")
+        return LocalRuntime(
+            log_dir=platform.data_dir / "logs",
+            state_dir=platform.data_dir / "instances",
+            store=platform.cache,
+            inherit=(*BASE_ENV, *(p.strip() for p in passthrough.split(",") if p.strip())),
+            run_dir=platform.data_dir / "run",
+        )
 
 
 plugin = _LocalRuntimePlugin()

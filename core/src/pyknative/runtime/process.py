@@ -16,6 +16,7 @@ import logging
 import os
 import signal
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
@@ -23,7 +24,7 @@ from typing import IO
 import attrs
 import psutil
 
-from pyknative.runtime import _leftovers, _procgroup, _spawn, probes
+from pyknative.runtime import _leftovers, _procgroup, _spawn, probes, volumes
 from pyknative.runtime.spec import InstanceState, ProcessSpec
 
 _log = logging.getLogger(__name__)
@@ -34,14 +35,6 @@ _DRAIN_SECONDS = 1.0  # how long to keep reading output after the child exited
 
 #: how much longer each probe of a not-yet-ready instance waits than the one before (up to the probe period)
 _STARTUP_BACKOFF = 1.25
-
-
-def child_env(spec: ProcessSpec, port: int) -> dict[str, str]:
-    """The child's environment: ours, overlaid with the container's env, plus ``PORT``.
-
-    ``PYTHONUNBUFFERED=1`` is set unless the container sets it, so Python apps' logs show up live.
-    """
-    return {**os.environ, "PYTHONUNBUFFERED": "1", **spec.env, spec.port_env: str(port)}
 
 
 def exit_status(returncode: int) -> tuple[int, str]:
@@ -84,6 +77,10 @@ class Instance:
     marker: str | None = None
     #: where the record of the running process goes (None: no record)
     record_dir: Path | None = None
+    #: the instance's own directory, for a spec with volumes (written before the first start; see :meth:`close`)
+    home: Path | None = None
+    #: what ``fieldRef: metadata.uid`` reads (a pod's uid)
+    uid: str = attrs.field(factory=lambda: str(uuid.uuid4()))
     _stop: asyncio.Event = attrs.field(factory=asyncio.Event, init=False)
     _ready_since: float | None = attrs.field(default=None, init=False)
     _ready_seconds: float = attrs.field(default=0.0, init=False)
@@ -105,6 +102,11 @@ class Instance:
     def stopping(self) -> bool:
         return self._stop.is_set()
 
+    def close(self) -> None:
+        """Remove the instance's own directory (its volumes): it will not run again."""
+        if self.home is not None:
+            volumes.remove(self.home)
+
     def request_stop(self) -> None:
         """Ask the current (or next) run to stop the child; it will not be started again."""
         self._stop.set()
@@ -125,7 +127,14 @@ class Instance:
         self._ready_seconds = 0.0
         if self.stopping:
             return 0.0
-        env = child_env(self.spec, self.port)
+        home = self.home if self.spec.volumes is not None else None
+        if home is not None and not home.exists():
+            try:
+                volumes.materialize(self.spec.volumes, home)
+            except OSError as exc:
+                self._exited(None, f"volumes: {exc}")
+                return 0.0
+        env = volumes.child_env(self.spec, self.port, name=self.id, uid=self.uid, home=home)
         if self.marker is not None:
             env[_leftovers.MARKER] = self.marker
         wd = self.spec.working_dir

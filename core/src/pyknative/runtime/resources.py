@@ -1,33 +1,23 @@
-"""Pure builder of what the local runtime runs for a Revision: command, env (runtime contract), readiness.
+"""Pure builder of what the local runtime runs for a Revision: command, env (runtime contract), volumes, readiness.
 
 The local runtime runs a container's ``command`` + ``args`` as a process; it cannot pull or run an image, so a
-container with only an ``image`` is refused with a message saying what to add. ``$(VAR)`` references in command
-and args expand from the container's env, as Kubernetes does. ``PORT`` is the instance's own port (several
-instances of one revision share the machine), not the container port.
+container with only an ``image`` is refused with a message saying what to add, and so is a projected volume source
+it cannot fill (``serviceAccountToken``, ``downwardAPI``). The env and volumes are resolved against the revision's
+Secrets and ConfigMaps by :mod:`pyknative.runtime.podconfig`; ``$(VAR)`` references in command and args expand
+from the container's env, as Kubernetes does. ``PORT`` is the instance's own port (several instances of one
+revision share the machine), not the container port.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Iterable
 
 from pyknative.api.podspec import Container, Probe
 from pyknative.api.serving import CONFIGURATION_LABEL, SERVICE_LABEL, Revision
 from pyknative.runtime import ExecProbe, HTTPGetProbe, ProcessSpec, Readiness, TCPProbe
 from pyknative.runtime.api import NotRunnableError
-
-_VAR = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)|\$\$")
-
-
-def expand(text: str, env: Mapping[str, str]) -> str:
-    """Kubernetes' ``$(VAR)`` expansion: known names are replaced, unknown ones kept, ``$$`` escapes ``$``."""
-
-    def sub(m: re.Match) -> str:
-        if m.group(0) == "$$":
-            return "$"
-        return env.get(m.group(1), m.group(0))
-
-    return _VAR.sub(sub, text)
+from pyknative.runtime.podconfig import Machine, Sources, expand, resolve_env, resolve_volumes
+from pyknative.runtime.spec import BASE_ENV
 
 
 def serving_container(rev: Revision) -> Container:
@@ -47,21 +37,27 @@ def check_runnable(rev: Revision) -> Container:
             f"an image; container {c.name or 'user-container'!r} has only {what}: add `command:` (and `args:`) "
             f"that start the app listening on $PORT, or run this Service on the Kubernetes runtime",
         )
+    for v in (rev.spec.volumes if rev.spec else None) or ():
+        for proj in v.projected.sources or () if v.projected else ():
+            if proj.service_account_token is not None or proj.downward_api is not None:
+                kind = "serviceAccountToken" if proj.service_account_token is not None else "downwardAPI"
+                raise NotRunnableError(
+                    "VolumeNotSupportedLocally",
+                    f"volume {v.name!r}: the local runtime cannot fill a projected {kind} source; "
+                    f"use secret or configMap sources, or run this Service on the Kubernetes runtime",
+                )
     return c
 
 
-def container_env(rev: Revision, c: Container) -> dict[str, str]:
-    env: dict[str, str] = {}
-    for e in c.env or ():
-        if e.name and e.value is not None:
-            env[e.name] = expand(e.value, env)
-        elif e.name:
-            env[e.name] = ""
+def container_env(rev: Revision, c: Container, sources: Sources, machine: Machine) -> tuple[dict, dict]:
+    """The container's env resolved (ConfigError when a Secret or ConfigMap it needs is missing), then the
+    runtime contract; and the variables each instance fills at its start."""
+    env, instance = resolve_env(rev, c, sources, machine)
     labels = rev.metadata.labels or {}
     env["K_REVISION"] = rev.name
     env["K_CONFIGURATION"] = labels.get(CONFIGURATION_LABEL, "")
     env["K_SERVICE"] = labels.get(SERVICE_LABEL, "")
-    return env
+    return env, instance
 
 
 def readiness(probe: Probe | None, container_port: int | None) -> Readiness:
@@ -94,9 +90,16 @@ def readiness(probe: Probe | None, container_port: int | None) -> Readiness:
     return Readiness(handler=handler, **kwargs)
 
 
-def make_process_spec(rev: Revision) -> ProcessSpec:
+def make_process_spec(
+    rev: Revision,
+    sources: Sources | None = None,
+    machine: Machine | None = None,
+    inherit: Iterable[str] = BASE_ENV,
+) -> ProcessSpec:
+    """What to run for ``rev``; raises ConfigError when a Secret, ConfigMap or key it needs is missing."""
     c = check_runnable(rev)
-    env = container_env(rev, c)
+    sources = sources if sources is not None else Sources(rev.namespace)
+    env, instance = container_env(rev, c, sources, machine or Machine())
     command = tuple(expand(x, env) for x in (*(c.command or ()), *(c.args or ())))
     return ProcessSpec(
         key=rev.key,
@@ -104,4 +107,7 @@ def make_process_spec(rev: Revision) -> ProcessSpec:
         env=env,
         working_dir=c.working_dir,
         readiness=readiness(c.readiness_probe, c.container_port() or 8080),
+        inherit=tuple(inherit),
+        instance_env=instance,
+        volumes=resolve_volumes(rev, c, sources),
     )

@@ -2,7 +2,8 @@
 
 Like Knative's channel-based broker: the Broker controls its trigger channel (see :mod:`.resources`); producers
 POST to ``<event ingress>/<namespace>/<broker>``, which the data plane routes to that channel while it is Ready;
-each Trigger is a subscription on it. ``DeadLetterSinkResolved`` is True with reason
+each Trigger is a subscription on it. The channel's kind comes from the ConfigMap ``spec.config`` names (see
+:mod:`.resources`); the controller watches ConfigMaps, so a Broker whose ConfigMap comes later becomes Ready then. ``DeadLetterSinkResolved`` is True with reason
 ``DeadLetterSinkNotConfigured`` when there is no dead-letter sink.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from pyknative.api.core import ConfigMap
 from pyknative.api.kinds import Kinds
 from pyknative.api.meta import Addressable
 from pyknative.errors import NotFoundError
@@ -35,8 +37,9 @@ class BrokerReconciler:
     kinds: Kinds
     recorder: EventRecorder
     clock: Callable[[], datetime]
-    #: the Broker's trigger channel (apiVersion, kind, spec), or ValueError with the reason
-    channel_template: Callable[[Any], resources.ChannelTemplate]
+    #: ``channel_template(broker, config_map)``: the Broker's trigger channel (apiVersion, kind, spec) from the
+    #: ConfigMap its ``spec.config`` names (None when the store has none), or ValueError with the reason
+    channel_template: Callable[[Any, ConfigMap | None], resources.ChannelTemplate]
     broker_url: Callable[[str, str], str]
     #: ``set_route(key, channel)``: the ingress publishes the Broker's events to its trigger channel
     set_route: Callable[[str, ChannelRef], None]
@@ -54,6 +57,15 @@ class BrokerReconciler:
             on_missing=self._deleted,
         )
 
+    async def _config_map(self, broker: Any) -> ConfigMap | None:
+        where = resources.config_map_ref(broker)
+        if where is None:
+            return None
+        try:
+            return await self.store.get(ConfigMap, *where)
+        except NotFoundError:
+            return None
+
     async def _deleted(self, key: str) -> None:
         self.remove_route(key)
 
@@ -66,7 +78,8 @@ class BrokerReconciler:
             return Outcome(conditions)
 
         try:
-            desired = resources.make_trigger_channel(broker, self.kinds, self.channel_template(broker))
+            template = self.channel_template(broker, await self._config_map(broker))
+            desired = resources.make_trigger_channel(broker, self.kinds, template)
             channel = await reconcile_child(self.store, broker, desired, self.recorder)
         except (ValueError, NotFoundError) as e:
             conditions = CONDITIONS.mark_false(

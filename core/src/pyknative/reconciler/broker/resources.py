@@ -1,9 +1,10 @@
 """Pure builders for a channel-based Broker (class ``MTChannelBasedBroker``): the trigger channel it owns, the
 channel template that channel is of, and the conditions its status takes from them.
 
-The trigger channel is named ``<broker>-kne-trigger``, of the kind in the Broker's config section's
-``channel-template-spec`` (``config-br-default-channel`` unless ``spec.config`` names another section), labelled
-``eventing.knative.dev/broker``. Conditions as Knative names them: ``TriggerChannelReady``, ``IngressReady``,
+The trigger channel is named ``<broker>-kne-trigger``, of the kind in the ``channel-template-spec`` key of the
+ConfigMap ``spec.config`` names (as Knative's ``config-br-default-channel``): a ConfigMap in the store when there is
+one of that namespace and name, else the operator-config section of that name (``config-br-default-channel`` by
+default), labelled ``eventing.knative.dev/broker``. Conditions as Knative names them: ``TriggerChannelReady``, ``IngressReady``,
 ``FilterReady``, ``Addressable``, ``DeadLetterSinkResolved``.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 import yaml
 
 from pyknative.api import conditions as cond
+from pyknative.api.core import ConfigMap
 from pyknative.api.eventing import BROKER_CLASS_ANNOTATION, BROKER_LABEL, DEFAULT_BROKER_CLASS
 from pyknative.api.kinds import Kinds
 from pyknative.api.meta import Resource
@@ -44,21 +46,41 @@ def unsupported_class(broker: Any) -> str | None:
     return f"broker class {cls!r} is not served by this platform (it serves {', '.join(SUPPORTED_CLASSES)})"
 
 
-def trigger_channel_template(broker: Any, sections: Mapping[str, Mapping[str, Any]]) -> ChannelTemplate:
-    """The trigger channel's (apiVersion, kind, spec) from the operator config section ``spec.config`` names.
+def config_map_ref(broker: Any) -> tuple[str, str] | None:
+    """``(namespace, name)`` of the ConfigMap the Broker's ``spec.config`` names (None: it names another kind)."""
+    ref = broker.spec.config
+    if ref is not None and ref.kind and ref.kind != "ConfigMap":
+        return None
+    name = (ref.name if ref is not None and ref.name else None) or DEFAULT_CONFIG_SECTION
+    return (ref.namespace if ref is not None and ref.namespace else None) or broker.namespace, name
 
-    ValueError with the reason when ``spec.config`` is not a ConfigMap section, names no section, or the section's
-    ``channel-template-spec`` lacks apiVersion or kind.
+
+def trigger_channel_template(
+    broker: Any, sections: Mapping[str, Mapping[str, Any]], config_map: ConfigMap | None = None
+) -> ChannelTemplate:
+    """The trigger channel's (apiVersion, kind, spec) from ``config_map`` (the ConfigMap ``spec.config`` names,
+    when the store has it), else from the operator-config section of that name.
+
+    ValueError with the reason when ``spec.config`` is not a ConfigMap, names neither a ConfigMap nor a section, or
+    the ``channel-template-spec`` lacks apiVersion or kind.
     """
     ref = broker.spec.config
-    section = (ref.name if ref is not None and ref.name else None) or DEFAULT_CONFIG_SECTION
-    if ref is not None and ref.kind and ref.kind != "ConfigMap":
+    where = config_map_ref(broker)
+    if where is None:
         raise ValueError(
-            f"spec.config: a {ref.kind} is not supported, only a ConfigMap section of the operator config"
+            f"spec.config: a {ref.kind} is not supported, only a ConfigMap (or a section of the operator config)"
         )
-    values = sections.get(section)
+    namespace, section = where
+    if config_map is not None:
+        values: Mapping[str, Any] | None = config_map.data or {}
+        section = f"configmap {namespace}/{section}"
+    else:
+        values = sections.get(section)
     if values is None:
-        raise ValueError(f"spec.config: no operator-config section {section!r}")
+        raise ValueError(
+            f'spec.config: configmap "{section}" not found in namespace {namespace!r}, and there is no '
+            f"operator-config section {section!r}"
+        )
     raw = values.get("channel-template-spec") or ""
     if not raw.strip():
         return DEFAULT_CHANNEL_TEMPLATE

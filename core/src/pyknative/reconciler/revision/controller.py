@@ -1,11 +1,17 @@
-"""Wiring of the Revision reconciler: Revisions are primary; PodAutoscalers map to their Revision."""
+"""Wiring of the Revision reconciler: Revisions are primary; PodAutoscalers map to their Revision; a Secret or
+ConfigMap maps to every Revision of its namespace that reads it (its env, envFrom or volumes)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pyknative.api.autoscaling import PodAutoscaler
+from pyknative.api.core import ConfigMap, Secret
+from pyknative.api.meta import Resource
 from pyknative.api.serving import Revision
 from pyknative.reconciler.controller import Controller, owner_keys
 from pyknative.reconciler.revision.reconciler import RevisionReconciler
+from pyknative.runtime.podconfig import uses
 
 
 def new_controller(platform) -> Controller:
@@ -18,4 +24,10 @@ def new_controller(platform) -> Controller:
         publish=platform.publish_revision,
         forget=platform.forget_revision,
     )
-    return Controller("revision", platform.store, Revision, r.reconcile, watches=[(PodAutoscaler, owner_keys("Revision"))])
+
+    def readers(obj: Resource) -> Iterable[str]:
+        revisions = platform.informers.lister(Revision).list(obj.namespace)
+        return [rev.key for rev in revisions if uses(rev, obj)]
+
+    watches = [(PodAutoscaler, owner_keys("Revision")), (Secret, readers), (ConfigMap, readers)]
+    return Controller("revision", platform.store, Revision, r.reconcile, watches=watches)

@@ -4,6 +4,11 @@ Conditions as Knative's: Ready rolls up ``ResourcesAvailable`` and ``ContainerHe
 PodAutoscaler (False with ``NoTraffic`` when scaled to zero) and does not affect Ready. Both dependents turn True
 with a ready instance, or without one once the PodAutoscaler reports ``ScaleTargetInitialized`` (a revision with
 ``initial-scale: 0`` is Ready and inactive, as in Knative's ``PropagateAutoscalerStatus``).
+
+A Secret, ConfigMap or key the revision's env or volumes need (and do not mark ``optional``) that is missing makes
+``ResourcesAvailable`` False with the kubelet's reason ``CreateContainerConfigError`` and message (``secret "x" not
+found``); the controller watches the Secrets and ConfigMaps revisions use, so the revision turns Ready once it
+appears.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from pyknative.reconciler.base import Conditions, Outcome, reconcile_status
 from pyknative.reconciler.children import NotOwnedError, reconcile_child
 from pyknative.reconciler.events import EventRecorder
 from pyknative.reconciler.revision import resources
+from pyknative.runtime import podconfig
 from pyknative.runtime.api import NotRunnableError, Runtime
 from pyknative.store import Store
 
@@ -75,6 +81,21 @@ class RevisionReconciler:
             return Outcome(conditions, {"actual_replicas": 0})
 
         inst = self.runtime.status(rev.key)
+        missing = podconfig.problem(rev, await podconfig.fetch(self.store, rev))
+        if missing is not None:
+            reason = podconfig.REASON
+            if cond.get(conditions, "ResourcesAvailable").message != missing:
+                await self.recorder.warning(rev, reason, missing)
+            conditions = CONDITIONS.mark_false(conditions, "ResourcesAvailable", now, reason, missing)
+            if not inst.ready:
+                conditions = CONDITIONS.mark_unknown(
+                    conditions, "ContainerHealthy", now, reason, "the container has not been started"
+                )
+            return Outcome(conditions, {"actual_replicas": inst.ready})
+        if cond.get(conditions, "ResourcesAvailable").reason == podconfig.REASON:
+            conditions = CONDITIONS.mark_unknown(
+                conditions, "ResourcesAvailable", now, "Deploying", "waiting for an instance to become ready"
+            )
         if inst.ready > 0:
             conditions = CONDITIONS.mark_true(conditions, "ContainerHealthy", now)
             # As Knative's PropagateAutoscalerStatus: resources are available once the PodAutoscaler reached
