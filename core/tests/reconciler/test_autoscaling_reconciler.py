@@ -139,19 +139,3 @@ async def test_a_measure_that_takes_instances_gets_their_start_and_readiness_tim
     assert scaler.seen == [(ready, starting)]
     # a measure without the keyword is called as before (the test above), with the ready pids only
 
-
-async def test_a_tick_that_keeps_the_scale_the_runtime_runs_asks_the_runtime_nothing(store):
-    @attrs.define
-    class Steady(Scaler):
-        def decide(self, inp: ScaleInput, state: Any) -> ScaleDecision:
-            self.inputs.append(inp)
-            return ScaleDecision(desired=2, reason="steady")
-
-    runtime = RecordingRuntime(pids=(101, 102))
-    r = reconciler(store, runtime, Steady())
-    for _ in range(3):
-        await r.reconcile("default/r-00001")
-    assert runtime.scaled == [2]  # asked once; the later ticks find both instances there
-    runtime.pids = (101,)  # one instance went away: the next tick converges again
-    await r.reconcile("default/r-00001")
-    assert runtime.scaled == [2, 2]

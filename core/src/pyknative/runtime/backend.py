@@ -20,7 +20,7 @@ from pyknative.api.serving import Revision
 from pyknative.runtime import LocalProcessRuntime
 from pyknative.runtime.api import InstanceInfo, InstancesStatus
 from pyknative.runtime.local import _connect_host as connect_host
-from pyknative.runtime.podconfig import ConfigError, Machine, fetch
+from pyknative.runtime.podconfig import ConfigError, Machine, Sources, fetch
 from pyknative.runtime.resources import check_runnable, make_process_spec
 from pyknative.runtime.spec import BASE_ENV, ProcessSpec
 
@@ -41,6 +41,7 @@ class LocalRuntime:
     run_dir: Path | None = None
     _desired: dict[str, int] = attrs.field(factory=dict, init=False)
     _specs: dict[str, ProcessSpec] = attrs.field(factory=dict, init=False)
+    _built: dict[str, tuple[Any, ProcessSpec]] = attrs.field(factory=dict, init=False)
     _machine: Machine | None = attrs.field(default=None, init=False)
     _procs: LocalProcessRuntime | None = attrs.field(default=None, init=False)
 
@@ -75,7 +76,7 @@ class LocalRuntime:
         if self._machine is None:
             self._machine = Machine(host_ip=connect_host(self.host))
         try:
-            spec = make_process_spec(rev, await fetch(self.store, rev), self._machine, self.inherit)
+            spec = self._spec(rev, await fetch(self.store, rev))
         except ConfigError:
             spec = self._specs.get(rev.key)
             if spec is None:
@@ -86,6 +87,22 @@ class LocalRuntime:
         # Let new instances spawn before the caller goes on: a cold start waits for them, not for the status and
         # event writes the autoscaler does next.
         await asyncio.sleep(0)
+
+    def _spec(self, rev: Revision, sources: Sources) -> ProcessSpec:
+        """The spec of ``rev`` over ``sources``, built again only when the revision or one of them changed (the
+        autoscaler scales every revision on every tick)."""
+        seen = tuple(
+            (kind, name, obj.metadata.resource_version)
+            for kind, objs in (("Secret", sources.secrets), ("ConfigMap", sources.config_maps))
+            for name, obj in sorted(objs.items())
+        )
+        fingerprint = (rev.metadata.uid, rev.metadata.resource_version, seen)
+        built = self._built.get(rev.key)
+        if built is not None and built[0] == fingerprint:
+            return built[1]
+        spec = make_process_spec(rev, sources, self._machine, self.inherit)
+        self._built[rev.key] = (fingerprint, spec)
+        return spec
 
     def status(self, key: str) -> InstancesStatus:
         instances = self._runtime().instances(key)
@@ -118,6 +135,7 @@ class LocalRuntime:
     async def remove(self, key: str) -> None:
         self._desired.pop(key, None)
         self._specs.pop(key, None)
+        self._built.pop(key, None)
         await self._runtime().stop(key)
 
     def logs(self, key: str, tail: int | None = None) -> list[str]:

@@ -83,8 +83,6 @@ class PodAutoscalerReconciler:
     tick: float = 2.0
     #: ``await floors(inp)``: every plugin's ``pyknative_scale_floor`` answer; the highest is applied
     floors: Callable[[ScaleInput], Awaitable[list[ScaleFloor | int | None]]] = _no_floors
-    #: the scale last applied to the runtime, per PodAutoscaler key
-    _applied: dict[str, int] = attrs.field(factory=dict, init=False)
 
     async def reconcile(self, key: str) -> float | None:
         namespace, name = key.split("/", 1)
@@ -92,7 +90,6 @@ class PodAutoscalerReconciler:
             pa = await self.store.get(PodAutoscaler, namespace, name)
         except NotFoundError:
             self.metrics.forget(key)
-            self._applied.pop(key, None)
             return None
         now = rfc3339(self.clock())
         status = pa.status or PodAutoscalerStatus()
@@ -134,13 +131,10 @@ class PodAutoscalerReconciler:
         self.metrics.state[key] = decision.state
         self.metrics.desired[key] = decision.desired
         self.metrics.decisions[key] = decision
-        # A tick that keeps the scale this reconciler applied, with the runtime running it, asks the runtime nothing.
-        if self._applied.get(key) != decision.desired or inst.desired != decision.desired or inst.total != decision.desired:
-            try:
-                await self.runtime.scale(rev, decision.desired)
-                self._applied[key] = decision.desired
-            except NotRunnableError:
-                pass  # the Revision reports why; nothing can run
+        try:
+            await self.runtime.scale(rev, decision.desired)
+        except NotRunnableError:
+            pass  # the Revision reports why; nothing can run
         if decision.desired != previous:
             why = f": {decision.reason}" if decision.reason else ""
             await self.recorder.normal(pa, "ScaleTargetChanged", f"desired scale {max(previous, 0)} -> {decision.desired}{why}")
