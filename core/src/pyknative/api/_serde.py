@@ -113,14 +113,20 @@ def _load(tp: Any, value: Any, path: str, errors: list[FieldError]) -> Any:
         if not isinstance(value, list | tuple):
             errors.append(FieldError(path, f"expected a list, got {_describe(value)}"))
             return None
-        return tuple(_load(item, v, f"{path}[{i}]", errors) for i, v in enumerate(value))
+        return tuple(_load_item(item, v, f"{path}[{i}]", errors) for i, v in enumerate(value))
     if origin in (dict, Mapping, typing.Mapping) or tp in (dict, Mapping):
         args = typing.get_args(tp)
         if not isinstance(value, Mapping):
             errors.append(FieldError(path, f"expected an object, got {_describe(value)}"))
             return None
-        item = args[1] if args else Any
-        return {k: _load(item, v, _join(path, str(k)), errors) for k, v in value.items()}
+        key_type, item = args if args else (Any, Any)
+        out = {}
+        for k, v in value.items():
+            if key_type is str and not isinstance(k, str):
+                errors.append(FieldError(_join(path, str(k)), f"keys must be strings, got {_describe(k)}"))
+                continue
+            out[k] = _load_item(item, v, _join(path, str(k)), errors)
+        return out
     if tp is Any or tp is object:
         return copy.deepcopy(value)
     if tp is bool:
@@ -144,6 +150,31 @@ def _load(tp: Any, value: Any, path: str, errors: list[FieldError]) -> Any:
             return None
         return value
     return value
+
+
+def _load_item(tp: Any, value: Any, path: str, errors: list[FieldError]) -> Any:
+    """A list element or map value: ``null`` is absent for a field but an error for an element that must be a
+    model, a string or a number (Kubernetes refuses ``containers: [null]`` and ``args: [null]`` the same way)."""
+    if value is None and _nullable(tp) is False:
+        errors.append(FieldError(path, f"expected {_expected(tp)}, got null"))
+        return None
+    return _load(tp, value, path, errors)
+
+
+def _nullable(tp: Any) -> bool:
+    if tp is Any or tp is object or tp is _NONE:
+        return True
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return _NONE in typing.get_args(tp)
+    return False
+
+
+def _expected(tp: Any) -> str:
+    if attrs.has(tp) or typing.get_origin(tp) in (dict, Mapping, typing.Mapping) or tp in (dict, Mapping):
+        return "an object"
+    if typing.get_origin(tp) is tuple:
+        return "a list"
+    return _name(tp)
 
 
 def to_dict(obj: Any) -> Any:

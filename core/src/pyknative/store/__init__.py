@@ -16,6 +16,9 @@ from typing import Literal, Protocol, TypeVar, runtime_checkable
 import attrs
 
 from pyknative.api.meta import Resource
+from pyknative.store.selectors import SelectorError, matches, parse_selector
+
+__all__ = ["EventType", "R", "SelectorError", "Store", "WatchEvent", "matches", "parse_selector"]
 
 R = TypeVar("R", bound=Resource)
 
@@ -61,68 +64,3 @@ class Store(Protocol):
 
     async def close(self) -> None:
         """Release the store's resources."""
-
-
-def parse_selector(selector: str | Mapping[str, str] | None) -> list[tuple[str, str, tuple[str, ...]]]:
-    """Parse a label selector into ``(key, op, values)`` with op in ``=``, ``!=``, ``in``, ``notin``, ``exists``, ``!``."""
-    if selector is None:
-        return []
-    if isinstance(selector, Mapping):
-        return [(k, "=", (v,)) for k, v in selector.items()]
-    out: list[tuple[str, str, tuple[str, ...]]] = []
-    for term in _split_terms(selector):
-        term = term.strip()
-        if not term:
-            continue
-        low = term.replace("\t", " ")
-        if " notin " in low or " in " in low:
-            op = "notin" if " notin " in low else "in"
-            key, _, rest = low.partition(f" {op} ")
-            values = tuple(v.strip() for v in rest.strip().strip("()").split(",") if v.strip())
-            out.append((key.strip(), op, values))
-        elif "!=" in term:
-            k, v = term.split("!=", 1)
-            out.append((k.strip(), "!=", (v.strip(),)))
-        elif "==" in term or "=" in term:
-            k, v = term.split("==", 1) if "==" in term else term.split("=", 1)
-            out.append((k.strip(), "=", (v.strip(),)))
-        elif term.startswith("!"):
-            out.append((term[1:].strip(), "!", ()))
-        else:
-            out.append((term, "exists", ()))
-    return out
-
-
-def matches(labels: Mapping[str, str] | None, terms: list[tuple[str, str, tuple[str, ...]]]) -> bool:
-    labels = labels or {}
-    for key, op, values in terms:
-        have = labels.get(key)
-        if op == "=" and have != values[0]:
-            return False
-        if op == "!=" and have == values[0]:
-            return False
-        if op == "in" and have not in values:
-            return False
-        if op == "notin" and have in values:
-            return False
-        if op == "exists" and key not in labels:
-            return False
-        if op == "!" and key in labels:
-            return False
-    return True
-
-
-def _split_terms(selector: str) -> list[str]:
-    terms, depth, cur = [], 0, ""
-    for ch in selector:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        if ch == "," and depth == 0:
-            terms.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    terms.append(cur)
-    return terms
