@@ -110,22 +110,26 @@ def _paths(value: Any, path: tuple = ()) -> list[tuple]:
     return out
 
 
+def _value(data: st.DataObject) -> Any:
+    return copy.deepcopy(data.draw(_values))  # a fresh copy: _ODD's lists and maps must stay as they are
+
+
 def _mutate(doc: Any, data: st.DataObject) -> Any:
     path = data.draw(st.sampled_from(_paths(doc)))
     if not path:
-        return data.draw(_values)
+        return _value(data)
     parent = doc
     for step in path[:-1]:
         parent = parent[step]
     action = data.draw(st.sampled_from(["replace", "replace", "drop", "add"]))
     if action == "replace":
-        parent[path[-1]] = data.draw(_values)
+        parent[path[-1]] = _value(data)
     elif action == "drop":
         del parent[path[-1]]
     elif isinstance(parent, dict):
-        parent[data.draw(_keys)] = data.draw(_values)
+        parent[data.draw(_keys)] = _value(data)
     else:
-        parent.append(data.draw(_values))
+        parent.append(_value(data))
     return doc
 
 
