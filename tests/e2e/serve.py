@@ -15,7 +15,7 @@ import attrs
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-_READY = re.compile(r"pyknative ready: gateway http://([\d.]+):(\d+) admin http://([\d.]+):(\d+)")
+_READY = re.compile(r"pyknative ready: gateway http://([\d.]+):(\d+) admin (https?)://([\d.]+):(\d+)")
 
 
 @attrs.define(eq=False)
@@ -29,6 +29,7 @@ class Served:
     proc: subprocess.Popen | None = None
     gateway: tuple[str, int] | None = None
     admin: tuple[str, int] | None = None
+    admin_scheme: str = "http"
     output: list[str] = attrs.field(factory=list)
 
     def start(self, timeout: float = 60.0, gateway_port: int = 0, admin_port: int = 0,
@@ -49,7 +50,8 @@ class Served:
                 m = _READY.search(line)
                 if m:
                     self.gateway = (m.group(1), int(m.group(2)))
-                    self.admin = (m.group(3), int(m.group(4)))
+                    self.admin_scheme = m.group(3)
+                    self.admin = (m.group(4), int(m.group(5)))
                     ready.set()
 
         threading.Thread(target=pump, daemon=True).start()
@@ -71,10 +73,14 @@ class Served:
 
     @property
     def server(self) -> str:
-        return f"http://{self.admin[0]}:{self.admin[1]}"
+        """The admin API's URL; a server bound to every address is reached on loopback."""
+        host = "127.0.0.1" if self.admin[0] == "0.0.0.0" else self.admin[0]
+        return f"{self.admin_scheme}://{host}:{self.admin[1]}"
 
     def cli(self, *args: str, input: str | None = None, timeout: float = 120.0) -> subprocess.CompletedProcess:
-        return subprocess.run([str(BIN / "pyknative"), "--server", self.server, *args], cwd=ROOT, input=input,
+        """The real CLI against this server, with its data dir (whose admin token it sends)."""
+        return subprocess.run([str(BIN / "pyknative"), "--server", self.server, "--data-dir", str(self.data_dir),
+                               *args], cwd=ROOT, input=input,
                               capture_output=True, text=True, timeout=timeout, env={**os.environ, **self.env})
 
     def ok(self, *args: str, input: str | None = None, timeout: float = 120.0) -> str:

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import attrs
 from aiohttp import web
 
-from pyknative.admin import make_api_app, start_api_server
+from pyknative.admin import AdminAccess, make_api_app, start_api_server
 from pyknative.api import columns as c
 from pyknative.api._serde import extra_field, wire
 from pyknative.api.kinds import AdmissionContext, KindRegistration, Kinds
@@ -347,19 +347,22 @@ async def fake_logs(namespace: str, name: str, revision: str | None) -> list[str
     return [f"{namespace}/{name}/{revision or 'all'} line {i}" for i in range(5)]
 
 
-def make_app(store: MemoryStore, kinds: Kinds | None = None) -> web.Application:
+def make_app(store: MemoryStore, kinds: Kinds | None = None, access: AdminAccess | None = None) -> web.Application:
     return make_api_app(
         kinds=kinds or make_kinds(),
         store=store,
         admission=lambda: AdmissionContext(store=store),
         logs=fake_logs,
+        access=access,
     )
 
 
 class ServerThread:
-    """The admin API on a free loopback port, served by an event loop in a background thread."""
+    """The admin API on a free loopback port (with ``access``'s tokens and TLS), served by an event loop in a
+    background thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, access: AdminAccess | None = None) -> None:
+        self.access = access
         self.store = MemoryStore()
         self.url = ""
         self._loop = asyncio.new_event_loop()
@@ -368,8 +371,9 @@ class ServerThread:
 
     def start(self) -> ServerThread:
         self._thread.start()
-        self._runner, (host, port) = self.call(start_api_server(make_app(self.store)))
-        self.url = f"http://{host}:{port}"
+        self._runner, (host, port) = self.call(start_api_server(make_app(self.store, access=self.access)))
+        scheme = "https" if self.access is not None and self.access.ssl is not None else "http"
+        self.url = f"{scheme}://{host}:{port}"
         return self
 
     def call(self, coro: Coroutine[Any, Any, Any], timeout: float = 10) -> Any:

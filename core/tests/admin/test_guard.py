@@ -224,17 +224,3 @@ async def test_plugin_routes_on_the_admin_listener_are_guarded(support, store):
                 assert r.status == 200 and (await r.json())["body"] == "{}"
     finally:
         await runner.cleanup()
-
-
-@pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.1.2.3", "example.com"])
-async def test_a_non_loopback_admin_address_is_a_start_up_error(support, store, host):
-    from pyknative.errors import ConfigError
-
-    with pytest.raises(ConfigError, match="admin-address.*needs authentication, which is not built yet"):
-        await start_api_server(support.make_app(store), host=host)
-
-
-@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "::1"])
-async def test_a_loopback_admin_address_starts(support, store, host):
-    runner, _ = await start_api_server(support.make_app(store), host=host)
-    await runner.cleanup()

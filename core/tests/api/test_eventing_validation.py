@@ -167,6 +167,56 @@ async def test_broker_config_in_another_namespace_when_disallowed():
     assert await errors_of(Broker, doc) == [], "allowed by default, as Knative"
 
 
+def br_defaults(cluster=None, namespace=None):
+    """config-br-defaults with ``disallowDifferentNamespaceConfig`` set as given (None: not set) cluster-wide and
+    for the namespace ``demo``."""
+    scope = {"brokerClass": "MTChannelBasedBroker"}
+    doc = {"clusterDefault": {**scope, **({} if cluster is None else {"disallowDifferentNamespaceConfig": cluster})}}
+    if namespace is not None:
+        doc["namespaceDefaults"] = {"demo": {**scope, "disallowDifferentNamespaceConfig": namespace}}
+    return AdmissionContext(config=parse_config({"config-br-defaults": {"default-br-config": doc}}))
+
+
+def broker_with_dls(**dls):
+    return {"metadata": {"name": "b", "namespace": "demo"}, "spec": {"delivery": {"deadLetterSink": dls}}}
+
+
+OTHER_SVC = {**SVC, "namespace": "other"}
+
+
+@pytest.mark.parametrize(
+    ("dls", "ctx", "want"),
+    [
+        pytest.param({"ref": OTHER_SVC, "uri": "/dead"}, CTX, [], id="ref elsewhere with a uri"),
+        pytest.param({"ref": OTHER_SVC}, CTX, [], id="ref elsewhere: allowed by default"),
+        pytest.param({"ref": OTHER_SVC, "uri": "/dead"}, br_defaults(cluster=True), [],
+                     id="with a uri the ref is not checked, even when disallowed"),
+        pytest.param({"ref": OTHER_SVC}, br_defaults(cluster=True), ["spec.delivery.deadLetterSink.ref.namespace"],
+                     id="disallowed cluster-wide"),
+        pytest.param({"ref": OTHER_SVC}, br_defaults(cluster=True, namespace=False),
+                     ["spec.delivery.deadLetterSink.ref.namespace"], id="either scope disallowing is enough"),
+        pytest.param({"ref": OTHER_SVC}, br_defaults(cluster=False, namespace=True),
+                     ["spec.delivery.deadLetterSink.ref.namespace"], id="disallowed for the namespace"),
+        pytest.param({"ref": OTHER_SVC}, br_defaults(cluster=False, namespace=False), [], id="allowed explicitly"),
+        pytest.param({"ref": {"namespace": "other"}, "uri": "/dead"}, CTX,
+                     ["spec.delivery.deadLetterSink.ref.apiVersion", "spec.delivery.deadLetterSink.ref.kind",
+                      "spec.delivery.deadLetterSink.ref.name"],
+                     id="a ref that names nothing is still refused"),
+    ],
+)
+async def test_broker_dead_letter_sink_namespace(dls, ctx, want):
+    """Knative: ValidateDestination checks the ref only without a uri; a Broker allows another namespace unless
+    config-br-defaults disallows it (cluster or namespace)."""
+    assert await paths_of(Broker, broker_with_dls(**dls), ctx=ctx) == want
+
+
+async def test_broker_dead_letter_sink_elsewhere_when_disallowed_says_why():
+    assert await errors_of(Broker, broker_with_dls(ref=OTHER_SVC), ctx=br_defaults(cluster=True)) == [
+        "spec.delivery.deadLetterSink.ref.namespace: mismatched namespaces: the parent's is 'demo', the ref's "
+        "'other' (config-br-defaults disallows another namespace for this Broker)"
+    ]
+
+
 async def test_backoff_max_annotation_must_be_iso8601():
     doc = {
         "metadata": {
@@ -328,6 +378,7 @@ async def test_trigger_broker(spec, want):
             ],
             id="other namespace",
         ),
+        pytest.param({"ref": {**SVC, "namespace": "other"}, "uri": "/events"}, [], id="other namespace with a uri"),
         pytest.param(
             {"uri": "http://x", "CACerts": "-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----"},
             ["spec.subscriber.CACerts: not a certificate: the PEM block is a PRIVATE KEY"],

@@ -65,6 +65,9 @@ def test_keyword_prefixes_are_attribute_names():
         ("abc(", 1, 5, "unexpected end of expression"),
         ("x = 'unterminated", 1, 5, "unterminated string literal"),
         ("Type = 1", 1, 1, "attribute names are lowercase"),
+        # spec v1 §2.2: a value identifier is lowercase letters and digits; Knative's Go SDK lower-cases it instead
+        ("EXISTS SOURCE", 1, 8, "in 'SOURCE': attribute names are lowercase letters and digits (write 'source')"),
+        ("sOurce = 'x'", 1, 2, "in 'sOurce': attribute names are lowercase letters and digits (write 'source')"),
         ("1 + 99999999999", 1, 5, "not a 32-bit signed integer"),
     ],
 )

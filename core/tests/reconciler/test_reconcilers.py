@@ -171,3 +171,55 @@ async def test_a_configuration_reconciled_again_before_the_cache_saw_its_revisio
     revs = await store.list(Revision, "default")
     assert [x.name for x in revs] == ["c-00001"]
     assert (await store.get(Configuration, "default", "c")).status.latest_created_revision_name == "c-00001"
+
+
+async def _create_ready_revision(store, name, config="c"):
+    await store.create(Revision.from_dict({
+        "metadata": {"name": name, "namespace": "default", "labels": {"serving.knative.dev/configuration": config}},
+        "spec": {"containers": [{"image": "x"}]},
+    }))
+    await _mark_ready(store, name)
+
+
+async def test_route_to_a_revision_that_does_not_exist_yet_reports_it_then_serves_it(store):
+    await store.create(Route.from_dict({"metadata": {"name": "r", "namespace": "default"},
+                                        "spec": {"traffic": [{"revisionName": "c-00007", "percent": 100}]}}))
+    r = route_reconciler(store)
+    await r.reconcile("default/r")
+    st = (await store.get(Route, "default", "r")).status
+    want = ("False", "RevisionMissing", 'Revision "c-00007" referenced in traffic not found.')
+    for ctype in ("AllTrafficAssigned", "Ready"):
+        c = cond.get(st.conditions, ctype)
+        assert (c.status, c.reason, c.message) == want, ctype
+    assert await store.list(Ingress, "default") == []
+
+    await _create_ready_revision(store, "c-00007")
+    await r.reconcile("default/r")
+    st = (await store.get(Route, "default", "r")).status
+    assert cond.is_true(st.conditions, "AllTrafficAssigned")
+    assert [(t.revision_name, t.percent) for t in st.traffic] == [("c-00007", 100)]
+    assert (await store.get(Ingress, "default", "r")).spec.rules
+
+
+async def test_service_mirrors_its_routes_missing_revision(store):
+    doc = {**SERVICE, "spec": {**SERVICE["spec"], "traffic": [
+        {"latestRevision": True, "percent": 50}, {"revisionName": "hello-old", "percent": 50}]}}
+    await store.create(Service.from_dict(doc))
+    svc_r, route_r = ServiceReconciler(store, rec(store), clock), route_reconciler(store)
+    await svc_r.reconcile("default/hello")
+    await route_r.reconcile("default/hello")
+    await svc_r.reconcile("default/hello")
+    st = (await store.get(Service, "default", "hello")).status
+    routes_ready, ready = cond.get(st.conditions, "RoutesReady"), cond.get(st.conditions, "Ready")
+    want = ("False", "RevisionMissing", 'Revision "hello-old" referenced in traffic not found.')
+    assert (routes_ready.status, routes_ready.reason, routes_ready.message) == want
+    assert (ready.status, ready.reason, ready.message) == want
+
+    await _create_ready_revision(store, "hello-old", config="hello")
+    await route_r.reconcile("default/hello")
+    await svc_r.reconcile("default/hello")
+    st = (await store.get(Service, "default", "hello")).status
+    c = cond.get(st.conditions, "RoutesReady")
+    # the named revision resolves; what is left is the latest revision, still deploying
+    assert (c.status, c.reason) == ("Unknown", "RevisionMissing")
+    assert c.message == 'Configuration "hello" is waiting for a Revision to become ready.'

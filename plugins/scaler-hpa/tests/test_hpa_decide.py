@@ -85,6 +85,14 @@ def held(*values: int, age: float = 100.0) -> HPAState:
         pytest.param(make_input(cpu=500, ready=0, current=2), None, HPA, 2, id="nothing-ready-keeps-scale"),
         pytest.param(make_input(cpu=500, ready=2, annotations={"metric": "memory", "target": "100"}), None, HPA, 2,
                      id="no-memory-measurement-keeps-scale"),
+        # a custom metric is not measured locally: the scale stays within its bounds
+        pytest.param(make_input(cpu=500, memory_mi=900, ready=2, annotations={"metric": "rps", "target": "10"}), None,
+                     HPA, 2, id="custom-metric-keeps-scale"),
+        pytest.param(make_input(cpu=500, ready=2, annotations={"metric": "rps", "target": "10", "max-scale": "1"}),
+                     None, HPA, 1, id="custom-metric-bounded"),
+        # without a target Knative renders no metric: Kubernetes' 80% CPU, whatever the metric's name
+        pytest.param(make_input(cpu=160, ready=2, annotations={"metric": "rps"}), None, HPA, 4,
+                     id="custom-metric-without-target-is-cpu-80"),
         # instances still starting count as idle when scaling up
         pytest.param(make_input(cpu=100, ready=2, current=4), None, HPA, 4, id="unready-dilute-the-ratio"),
         pytest.param(make_input(cpu=200, ready=2, current=3), None, HPA, 5, id="unready-overloaded-still-grows"),
@@ -104,6 +112,14 @@ def test_decision_reports_metric_observed_and_target():
     m = HPA.decide(make_input(memory_mi=300, ready=1, annotations={"metric": "memory", "target": "100"}), None)
     assert (m.metric, m.observed, m.target) == ("memory", 300.0, 100.0)
     assert "Mi" in m.reason
+
+
+def test_a_custom_metric_says_why_nothing_scales_it():
+    first = HPA.decide(make_input(ready=0, current=0, annotations={"metric": "rps", "target": "10"}), None)
+    later = HPA.decide(make_input(cpu=500, ready=1, annotations={"metric": "rps", "target": "10"}), first.state)
+    for d in (first, later):
+        assert (d.desired, d.metric, d.target) == (1, "rps", 10.0)
+        assert "custom metric 'rps' is not measured locally: it needs a Kubernetes metrics adapter" in d.reason
 
 
 def test_a_spike_then_quiet_holds_for_the_stabilization_window_then_drops():

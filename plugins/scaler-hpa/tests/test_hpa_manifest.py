@@ -5,7 +5,7 @@ from __future__ import annotations
 import kubernetes_validate
 import pytest
 from _hpa_helpers import A
-from pyknative_scaler_hpa import binary_si, make_hpa, parse_quantity
+from pyknative_scaler_hpa import binary_si, decimal_si, make_hpa, parse_quantity
 
 UID = "6b1a7c8e-0d4e-4c44-9f0e-2d1f4b1b2c3d"
 
@@ -42,6 +42,17 @@ def render(annotations, **kwargs):
             },
             id="memory-average-value-binary-si",
         ),
+        pytest.param(
+            {"metric": "http_requests", "target": "2000.7"},
+            {},
+            {
+                "maxReplicas": 2147483647,
+                "metrics": [{"type": "Pods", "pods": {"metric": {"name": "http_requests"}, "target": {
+                    "type": "AverageValue", "averageValue": "2k"}}}],
+            },
+            id="custom-metric-pods-average-value-decimal-si",
+        ),
+        pytest.param({"metric": "http_requests"}, {}, {"maxReplicas": 2147483647}, id="custom-metric-no-target"),
         pytest.param(
             {"target": "50", "window": "2m"},
             {},
@@ -107,6 +118,14 @@ def test_the_validator_does_refuse_a_broken_manifest():
 )
 def test_binary_si_is_gos_canonical_form(n, text):
     assert binary_si(n) == text
+
+
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [(0, "0"), (999, "999"), (1000, "1k"), (1500, "1500"), (20000, "20k"), (3 * 10**6, "3M"), (10**18, "1E")],
+)
+def test_decimal_si_is_gos_canonical_form(n, text):
+    assert decimal_si(n) == text
 
 
 @pytest.mark.parametrize(

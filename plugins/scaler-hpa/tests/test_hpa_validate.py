@@ -14,9 +14,10 @@ PATH = "spec.template.metadata.annotations"
 @pytest.mark.parametrize(
     ("annotations", "key", "fragment"),
     [
-        pytest.param({"metric": "concurrency"}, "metric", "must be one of cpu, memory", id="kpa-metric"),
-        pytest.param({"metric": "http_requests"}, "metric", "custom metrics need", id="custom-metric"),
-        pytest.param({"metric": "CPU"}, "metric", "must be one of cpu, memory", id="metric-case-sensitive"),
+        pytest.param({"metric": ""}, "metric", "name a metric", id="metric-empty"),
+        pytest.param({"metric": "  "}, "metric", "name a metric", id="metric-blank"),
+        pytest.param({"metric": "http_requests", "target": "0.5"}, "target", "less than 1", id="custom-under-1"),
+        pytest.param({"metric": "http_requests", "target": "1e19"}, "target", "64 bits", id="custom-overflows"),
         pytest.param({"target": "eighty"}, "target", "must be a number", id="target-not-number"),
         pytest.param({"target": "0"}, "target", "at least 0.01", id="target-zero"),
         pytest.param({"target": "-5"}, "target", "at least 0.01", id="target-negative"),
@@ -49,6 +50,10 @@ def test_validate_rejects(annotations, key, fragment):
         {"metric": "cpu", "target": "80"},
         {"metric": "cpu", "target": "250"},  # utilization above 100% of the request is legal (limit > request)
         {"metric": "memory", "target": "256"},
+        # Knative's HPA class takes any non-empty metric name: a custom metric (a Pods metric in Kubernetes)
+        {"metric": "http_requests", "target": "100"},
+        {"metric": "concurrency"},
+        {"metric": "CPU"},  # names are case-sensitive: a custom metric, not cpu
         {"target": "0.01"},
         {"min-scale": "1", "max-scale": "10", "initial-scale": "2", "window": "2m"},
         {"max-scale": "0", "min-scale": "3"},
@@ -60,6 +65,6 @@ def test_validate_accepts(annotations):
 
 
 def test_validate_reports_every_problem_at_once():
-    bad = {A + "metric": "rps", A + "min-scale": "x", A + "window": "1s"}
+    bad = {A + "metric": "", A + "min-scale": "x", A + "window": "1s"}
     paths = sorted(e.path for e in HPAScaler().validate(bad, PATH))
     assert paths == [f"{PATH}[{A}metric]", f"{PATH}[{A}min-scale]", f"{PATH}[{A}window]"]

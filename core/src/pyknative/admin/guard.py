@@ -1,10 +1,12 @@
-"""The admin API's guard against web pages: a middleware, first in the chain, that refuses requests a browser
-could be made to send (a cross-site form post, or a page on a rebound DNS name that resolves to loopback).
+"""The admin API's guard against web pages: a middleware, right after the bearer-token check
+(:mod:`pyknative.admin.access`), that refuses requests a browser could be made to send (a cross-site form post,
+or a page on a rebound DNS name that resolves to loopback).
 
 Every request, ``GET /healthz`` and plugins' routes included:
 
 1. its ``Host`` header must name the address the server is bound to or a loopback name (``localhost``,
    ``127.x.y.z``, ``[::1]``), with the served port or without a port; a request without ``Host`` is refused (403);
+   where every request must carry the bearer token, only the header's presence is checked;
 2. a state-changing request (POST, PUT, PATCH, DELETE) carrying an ``Origin`` header must come from the server's
    own origin: ``http(s)://<allowed host>:<served port>`` (403); no ``Origin`` (the CLI, curl) is fine;
 3. a state-changing request with a body, or with a ``Content-Type``, must be JSON (``application/json`` or any
@@ -23,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from pyknative.admin.status import status_body
+from pyknative.admin_token import is_loopback
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
@@ -31,24 +34,16 @@ ACCEPTED = "application/json (or a +json type), " + ", ".join(YAML_TYPES)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def is_loopback(name: str) -> bool:
-    """Whether a host name or address is loopback: ``localhost``, ``127.x.y.z``, ``::1`` (brackets optional)."""
-    name = name.strip().lower().removeprefix("[").removesuffix("]")
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
 class Guard:
     """The guard's state: the address served (set by :func:`pyknative.admin.start_api_server` once bound; until
-    then only loopback names pass, on any port)."""
+    then only loopback names pass, on any port). ``check_host=False`` turns the Host check off: where every
+    request must carry the bearer token, a page on a rebound name cannot send one, and remote clients name the
+    server as they reach it (``0.0.0.0`` is no name they use)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, check_host: bool = True) -> None:
         self.host: str | None = None
         self.port: int | None = None
+        self.check_host = check_host
 
     def serve(self, host: str, port: int) -> None:
         self.host, self.port = host, port
@@ -101,7 +96,7 @@ class Guard:
         host = request.headers.get("Host")
         if host is None:
             return _refuse(403, "Forbidden", "the request has no Host header (HTTP/1.1 requires one)")
-        if not self.allowed_host(host):
+        if self.check_host and not self.allowed_host(host):
             return _refuse(
                 403,
                 "Forbidden",

@@ -12,7 +12,7 @@ import copy
 import functools
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -63,6 +63,7 @@ def _slots(cls: type) -> tuple[_Slot, ...]:
     return tuple(out)
 
 
+@functools.cache
 def _has_extra(cls: type) -> bool:
     return any(f.metadata.get("extra") for f in attrs.fields(cls))
 
@@ -76,129 +77,278 @@ def from_dict(cls: type, data: Any, path: str = "") -> Any:
     return out
 
 
-def _load_model(cls: type, data: Any, path: str, errors: list[FieldError]) -> Any:
-    if not isinstance(data, Mapping):
-        errors.append(FieldError(path, f"expected an object, got {_describe(data)}"))
-        return None
-    rest = dict(data)
-    kwargs: dict[str, Any] = {}
-    for slot in _slots(cls):
-        if slot.key in rest:
-            value = rest.pop(slot.key)
-            kwargs[slot.name] = _load(slot.type, value, _join(path, slot.key), errors)
-    if _has_extra(cls):
-        kwargs["extra"] = copy.deepcopy(rest)
-    return cls(**kwargs)
+# -- loading: one function per declared type, built once (decoding is on every store write and watch event) --
+
+_Loader = Callable[[Any, str, list[FieldError]], Any]
+_LOADERS: dict[Any, _Loader] = {}
+_SCALARS = (str, int, bool, float)
 
 
 def _load(tp: Any, value: Any, path: str, errors: list[FieldError]) -> Any:
     if value is None:
         return None
+    return _loader(tp)(value, path, errors)
+
+
+def _loader(tp: Any) -> _Loader:
+    """The loader of ``tp`` (not called with None: every caller maps None to None itself)."""
+    try:
+        return _LOADERS[tp]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable annotation: build it each time
+        return _build_loader(tp)
+    if attrs.has(tp):
+        return _model_loader(tp)  # registers itself before its fields' loaders (models may nest themselves)
+    fn = _build_loader(tp)
+    _LOADERS[tp] = fn
+    return fn
+
+
+def _build_loader(tp: Any) -> _Loader:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not _NONE]
         if len(args) == 1:
-            return _load(args[0], value, path, errors)
+            return _loader(args[0])
+        return _union_loader(args)
+    if attrs.has(tp):
+        return _model_loader(tp)
+    if origin is tuple:
+        (item, _ellipsis) = typing.get_args(tp)
+        return _tuple_loader(item)
+    if origin in (dict, Mapping, typing.Mapping) or tp in (dict, Mapping):
+        args = typing.get_args(tp)
+        return _mapping_loader(args[1] if args else Any)
+    if tp is Any or tp is object:
+        return lambda value, path, errors: _copy(value)
+    if tp is bool:
+        return _load_bool
+    if tp is int:
+        return _load_int
+    if tp is float:
+        return _load_float
+    if tp is str:
+        return _load_str
+    return lambda value, path, errors: value
+
+
+def _load_bool(value: Any, path: str, errors: list[FieldError]) -> Any:
+    if not isinstance(value, bool):
+        errors.append(FieldError(path, f"expected a boolean, got {_describe(value)}"))
+        return None
+    return value
+
+
+def _load_int(value: Any, path: str, errors: list[FieldError]) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors.append(FieldError(path, f"expected an integer, got {_describe(value)}"))
+        return None
+    return value
+
+
+def _load_float(value: Any, path: str, errors: list[FieldError]) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        errors.append(FieldError(path, f"expected a number, got {_describe(value)}"))
+        return None
+    return value
+
+
+def _load_str(value: Any, path: str, errors: list[FieldError]) -> Any:
+    if not isinstance(value, str):
+        errors.append(FieldError(path, f"expected a string, got {_describe(value)}"))
+        return None
+    return value
+
+
+#: the exact types a scalar loader passes through unchanged (checked inline, without a call)
+_FAST = {_load_str: str, _load_int: int, _load_bool: bool}
+
+
+def _union_loader(args: list[Any]) -> _Loader:
+    def load(value: Any, path: str, errors: list[FieldError]) -> Any:
         for a in args:  # int | str style unions: first that fits without error
             trial: list[FieldError] = []
-            out = _load(a, value, path, trial)
+            out = _loader(a)(value, path, trial)
             if not trial:
                 return out
         errors.append(FieldError(path, f"expected {' or '.join(_name(a) for a in args)}, got {_describe(value)}"))
         return None
-    if attrs.has(tp):
-        return _load_model(tp, value, path, errors)
-    if origin is tuple:
-        (item, _ellipsis) = typing.get_args(tp)
+
+    return load
+
+
+def _tuple_loader(item: Any) -> _Loader:
+    item_load = _loader(item)
+    fast = _FAST.get(item_load)
+    null = _null_item(item)
+
+    def load(value: Any, path: str, errors: list[FieldError]) -> Any:
         if not isinstance(value, list | tuple):
             errors.append(FieldError(path, f"expected a list, got {_describe(value)}"))
             return None
-        return tuple(_load_item(item, v, f"{path}[{i}]", errors) for i, v in enumerate(value))
-    if origin in (dict, Mapping, typing.Mapping) or tp in (dict, Mapping):
-        args = typing.get_args(tp)
-        if not isinstance(value, Mapping):
+        if fast is not None and all(type(v) is fast for v in value):
+            return tuple(value)
+        return tuple(
+            null(f"{path}[{i}]", errors) if v is None else item_load(v, f"{path}[{i}]", errors)
+            for i, v in enumerate(value)
+        )
+
+    return load
+
+
+def _mapping_loader(item: Any) -> _Loader:
+    item_load = _loader(item)
+    fast = _FAST.get(item_load)
+    null = _null_item(item)
+
+    def load(value: Any, path: str, errors: list[FieldError]) -> Any:
+        if type(value) is not dict and not isinstance(value, Mapping):
             errors.append(FieldError(path, f"expected an object, got {_describe(value)}"))
             return None
-        key_type, item = args if args else (Any, Any)
-        out = {}
-        for k, v in value.items():
-            if key_type is str and not isinstance(k, str):
-                errors.append(FieldError(_join(path, str(k)), f"keys must be strings, got {_describe(k)}"))
+        if fast is not None and all(type(v) is fast for v in value.values()):
+            return dict(value)
+        return {
+            k: null(_join(path, str(k)), errors) if v is None else item_load(v, _join(path, str(k)), errors)
+            for k, v in value.items()
+        }
+
+    return load
+
+
+def _null_item(tp: Any) -> Callable[[str, list[FieldError]], None]:
+    """What a ``null`` list element or map value loads as: absent where ``tp`` allows None (``Any``, ``X | None``),
+    else an error, as Kubernetes refuses ``containers: [null]`` or ``args: [null]`` (a null field is just unset)."""
+    origin = typing.get_origin(tp)
+    if tp is Any or tp is object or (origin in (typing.Union, types.UnionType) and _NONE in typing.get_args(tp)):
+        return lambda path, errors: None
+    if attrs.has(tp) or origin in (dict, Mapping, typing.Mapping) or tp in (dict, Mapping):
+        expected = "an object"
+    else:
+        expected = "a list" if origin is tuple else _name(tp)
+
+    def refuse(path: str, errors: list[FieldError]) -> None:
+        errors.append(FieldError(path, f"expected {expected}, got null"))
+
+    return refuse
+
+
+def _model_loader(cls: type) -> _Loader:
+    """A model's loader: each known key through its field's loader, the rest kept in ``extra``.
+
+    It walks the keys as they come; errors are still reported in the model's field order.
+    """
+    fields: dict[str, tuple[int, str, _Loader, type | None]] = {}
+    keep_extra = _has_extra(cls)
+
+    def load(data: Any, path: str, errors: list[FieldError]) -> Any:
+        if type(data) is not dict and not isinstance(data, Mapping):
+            errors.append(FieldError(path, f"expected an object, got {_describe(data)}"))
+            return None
+        kwargs: dict[str, Any] = {}
+        rest: dict[str, Any] | None = None
+        failed: list[tuple[int, int, int]] | None = None
+        for key, value in data.items():
+            field = fields.get(key)
+            if field is None:
+                if keep_extra:
+                    if rest is None:
+                        rest = {}
+                    rest[key] = value
                 continue
-            out[k] = _load_item(item, v, _join(path, str(k)), errors)
-        return out
-    if tp is Any or tp is object:
-        return copy.deepcopy(value)
-    if tp is bool:
-        if not isinstance(value, bool):
-            errors.append(FieldError(path, f"expected a boolean, got {_describe(value)}"))
-            return None
+            index, name, field_load, fast = field
+            if value is None or type(value) is fast:
+                kwargs[name] = value
+                continue
+            before = len(errors)
+            kwargs[name] = field_load(value, f"{path}.{key}" if path else key, errors)
+            if len(errors) > before:
+                failed = failed or []
+                failed.append((index, before, len(errors)))
+        if failed is not None and len(failed) > 1:
+            _in_field_order(errors, failed)
+        if keep_extra:
+            kwargs["extra"] = _copy(rest) if rest else {}
+        return cls(**kwargs)
+
+    _LOADERS[cls] = load
+    for index, slot in enumerate(_slots(cls)):
+        field_load = _loader(slot.type)
+        fields.setdefault(slot.key, (index, slot.name, field_load, _FAST.get(field_load)))
+    return load
+
+
+def _in_field_order(errors: list[FieldError], failed: list[tuple[int, int, int]]) -> None:
+    """Reorder the tail of ``errors`` (one contiguous run per failed field) by the fields' declaration order."""
+    start = failed[0][1]
+    runs = sorted(failed, key=lambda run: run[0])
+    errors[start:] = [e for _, lo, hi in runs for e in errors[lo:hi]]
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of decoded JSON (dicts, lists and scalars; anything else through :func:`copy.deepcopy`)."""
+    t = type(value)
+    if t in _SCALAR_SET or value is None:
         return value
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            errors.append(FieldError(path, f"expected an integer, got {_describe(value)}"))
-            return None
-        return value
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            errors.append(FieldError(path, f"expected a number, got {_describe(value)}"))
-            return None
-        return value
-    if tp is str:
-        if not isinstance(value, str):
-            errors.append(FieldError(path, f"expected a string, got {_describe(value)}"))
-            return None
-        return value
-    return value
+    if t is dict:
+        return {k: _copy(v) for k, v in value.items()}
+    if t is list:
+        return [_copy(v) for v in value]
+    return copy.deepcopy(value)
 
 
-def _load_item(tp: Any, value: Any, path: str, errors: list[FieldError]) -> Any:
-    """A list element or map value: ``null`` is absent for a field but an error for an element that must be a
-    model, a string or a number (Kubernetes refuses ``containers: [null]`` and ``args: [null]`` the same way)."""
-    if value is None and _nullable(tp) is False:
-        errors.append(FieldError(path, f"expected {_expected(tp)}, got null"))
-        return None
-    return _load(tp, value, path, errors)
+_SCALAR_SET = frozenset(_SCALARS)
 
 
-def _nullable(tp: Any) -> bool:
-    if tp is Any or tp is object or tp is _NONE:
-        return True
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        return _NONE in typing.get_args(tp)
-    return False
+# -- dumping --
 
-
-def _expected(tp: Any) -> str:
-    if attrs.has(tp) or typing.get_origin(tp) in (dict, Mapping, typing.Mapping) or tp in (dict, Mapping):
-        return "an object"
-    if typing.get_origin(tp) is tuple:
-        return "a list"
-    return _name(tp)
+_Dumper = Callable[[Any], Any]
+_DUMPERS: dict[type, _Dumper] = {}
 
 
 def to_dict(obj: Any) -> Any:
     """The wire form of a model: known fields that are set, then the unknown keys it came with."""
-    if attrs.has(type(obj)):
+    t = type(obj)
+    if t in _SCALAR_SET or obj is None:
+        return obj
+    try:
+        dump = _DUMPERS[t]
+    except KeyError:
+        dump = _DUMPERS[t] = _build_dumper(t)
+    return dump(obj)
+
+
+def _build_dumper(t: type) -> _Dumper:
+    if attrs.has(t):
+        return _model_dumper(t)
+    if issubclass(t, tuple | list):
+        return lambda obj: [v if type(v) in _SCALAR_SET else to_dict(v) for v in obj]
+    if issubclass(t, Mapping):
+        return lambda obj: {k: v if type(v) in _SCALAR_SET else to_dict(v) for k, v in obj.items()}
+    return lambda obj: obj
+
+
+def _model_dumper(cls: type) -> _Dumper:
+    plan = [(slot.name, slot.key, slot.omit_empty) for slot in _slots(cls)]
+
+    def dump(obj: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for slot in _slots(type(obj)):
-            value = getattr(obj, slot.name)
+        for name, key, omit_empty in plan:
+            value = getattr(obj, name)
             if value is None:
                 continue
-            dumped = to_dict(value)
-            if slot.omit_empty and not dumped:
+            dumped = value if type(value) in _SCALAR_SET else to_dict(value)
+            if omit_empty and not dumped:
                 continue
-            out[slot.key] = dumped
+            out[key] = dumped
         extra = getattr(obj, "extra", None)
         if extra:
             for k, v in extra.items():
-                out.setdefault(k, copy.deepcopy(v))
+                if k not in out:
+                    out[k] = _copy(v)
         return out
-    if isinstance(obj, tuple | list):
-        return [to_dict(v) for v in obj]
-    if isinstance(obj, Mapping):
-        return {k: to_dict(v) for k, v in obj.items()}
-    return obj
+
+    return dump
 
 
 def _join(path: str, key: str) -> str:

@@ -3,9 +3,11 @@
 Covers Broker, Trigger, Channel, InMemoryChannel and Subscription and the duck types they share (KReference,
 Destination, DeliverySpec). Feature flags of ``config-features`` are honoured as Knative does:
 ``delivery-timeout``, ``delivery-retryafter``, ``new-trigger-filters``, ``cross-namespace-event-links`` and
-``kreference-group``. Where Knative would accept a filter and then skip it at runtime (an empty ``exact`` value, a
-filter with no dialect), admission rejects it instead. Validators take ``(new, old, ctx)``; ``old`` is the stored
-object on update, for the immutable fields.
+``kreference-group``. A Broker's refs (config, dead-letter sink) may name another namespace unless
+``config-br-defaults`` disallows it; a Destination's ref with a ``uri`` may name any namespace, since Knative's
+``ValidateDestination`` checks the ref only without one. Where Knative would accept a filter and then skip it at
+runtime (an empty ``exact`` value, a filter with no dialect), admission rejects it instead. Validators take
+``(new, old, ctx)``; ``old`` is the stored object on update, for the immutable fields.
 """
 
 from __future__ import annotations
@@ -101,10 +103,12 @@ def validate_kreference(
     ctx: AdmissionContext,
     parent_namespace: str,
     *,
-    any_namespace: bool = False,
+    any_namespace: bool | None = None,
 ) -> list[FieldError]:
-    """name, kind and apiVersion required (``group`` may replace apiVersion with ``kreference-group``); a namespace
-    other than the parent's only with ``cross-namespace-event-links`` (or ``any_namespace``)."""
+    """name, kind and apiVersion required (``group`` may replace apiVersion with ``kreference-group``).
+
+    A namespace other than the parent's: ``any_namespace`` decides when the caller knows (a Broker's refs:
+    :func:`broker_allows_other_namespaces`); when None, the ``cross-namespace-event-links`` feature does."""
     if ref is None:
         return [FieldError(path, "required")]
     errors: list[FieldError] = []
@@ -118,22 +122,35 @@ def validate_kreference(
         )
     if not ref.api_version and not (ref.group and feature_enabled(ctx, "kreference-group")):
         errors.append(FieldError(f"{path}.apiVersion", "required"))
-    allowed = any_namespace or feature_enabled(ctx, "cross-namespace-event-links")
+    if any_namespace is None:
+        allowed = feature_enabled(ctx, "cross-namespace-event-links")
+        hint = "enable cross-namespace-event-links in config-features to allow it"
+    else:
+        allowed, hint = any_namespace, "config-br-defaults disallows another namespace for this Broker"
     if ref.namespace and parent_namespace and ref.namespace != parent_namespace and not allowed:
         errors.append(
             FieldError(
                 f"{path}.namespace",
                 f"mismatched namespaces: the parent's is {parent_namespace!r}, the ref's {ref.namespace!r} "
-                "(enable cross-namespace-event-links in config-features to allow it)",
+                f"({hint})",
             )
         )
     return errors
 
 
 def validate_destination(
-    dest: Destination | None, path: str, ctx: AdmissionContext, parent_namespace: str
+    dest: Destination | None,
+    path: str,
+    ctx: AdmissionContext,
+    parent_namespace: str,
+    *,
+    any_namespace: bool | None = None,
 ) -> list[FieldError]:
-    """Exactly a ``ref``, an absolute ``uri``, or a ``ref`` with a relative ``uri``; ``CACerts`` a PEM certificate."""
+    """Exactly a ``ref``, an absolute ``uri``, or a ``ref`` with a relative ``uri``; ``CACerts`` a PEM certificate.
+
+    The ref's namespace is checked only when no ``uri`` is set, as Knative's ``ValidateDestination`` does (it
+    checks the ref only then); its name, kind and apiVersion always are, since a ref without them resolves to
+    nothing. ``any_namespace`` as for :func:`validate_kreference`."""
     if dest is None or (dest.ref is None and not dest.uri):
         return [FieldError(path, "required: expected at least one of ref or uri, got none")]
     errors: list[FieldError] = []
@@ -154,7 +171,9 @@ def validate_destination(
                 )
             )
     if dest.ref is not None:
-        errors += validate_kreference(dest.ref, f"{path}.ref", ctx, parent_namespace)
+        errors += validate_kreference(
+            dest.ref, f"{path}.ref", ctx, parent_namespace, any_namespace=True if dest.uri else any_namespace
+        )
     if dest.ca_certs is not None:
         problem = _pem_problem(dest.ca_certs)
         if problem:
@@ -163,14 +182,20 @@ def validate_destination(
 
 
 def validate_delivery(
-    delivery: DeliverySpec | None, path: str, ctx: AdmissionContext, parent_namespace: str
+    delivery: DeliverySpec | None,
+    path: str,
+    ctx: AdmissionContext,
+    parent_namespace: str,
+    *,
+    any_namespace: bool | None = None,
 ) -> list[FieldError]:
+    """A DeliverySpec; ``any_namespace`` (for its dead-letter sink's ref) as for :func:`validate_kreference`."""
     if delivery is None:
         return []
     errors: list[FieldError] = []
     if delivery.dead_letter_sink is not None:
         errors += validate_destination(
-            delivery.dead_letter_sink, f"{path}.deadLetterSink", ctx, parent_namespace
+            delivery.dead_letter_sink, f"{path}.deadLetterSink", ctx, parent_namespace, any_namespace=any_namespace
         )
     if delivery.retry is not None and delivery.retry < 0:
         errors.append(FieldError(f"{path}.retry", f"must be >= 0, got {delivery.retry}"))
@@ -225,20 +250,10 @@ def validate_broker(broker: Broker, old: Broker | None, ctx: AdmissionContext) -
         errors.append(FieldError(class_path, "required: the Broker class (e.g. MTChannelBasedBroker)"))
     errors += validate_backoff_max(broker.metadata)
     spec = broker.spec or BrokerSpec()
+    other_namespaces = broker_allows_other_namespaces(ctx, ns)
     if spec.config is not None:
-        errors += validate_kreference(spec.config, "spec.config", ctx, ns, any_namespace=True)
-        if (
-            spec.config.namespace
-            and spec.config.namespace != ns
-            and _disallow_other_namespace_config(ctx, ns)
-        ):
-            errors.append(
-                FieldError(
-                    "spec.config.namespace",
-                    f"must be the Broker's namespace {ns!r}: config-br-defaults disallows a config in another namespace",
-                )
-            )
-    errors += validate_delivery(spec.delivery, "spec.delivery", ctx, ns)
+        errors += validate_kreference(spec.config, "spec.config", ctx, ns, any_namespace=other_namespaces)
+    errors += validate_delivery(spec.delivery, "spec.delivery", ctx, ns, any_namespace=other_namespaces)
     if old is not None:
         old_spec = old.spec or BrokerSpec()
         errors += _immutable("spec.config", old_spec.config, spec.config)
@@ -250,15 +265,15 @@ def validate_broker(broker: Broker, old: Broker | None, ctx: AdmissionContext) -
     return errors
 
 
-def _disallow_other_namespace_config(ctx: AdmissionContext, namespace: str) -> bool:
+def broker_allows_other_namespaces(ctx: AdmissionContext, namespace: str) -> bool:
+    """Whether a Broker in ``namespace`` may reference objects (its config, its dead-letter sink) in another
+    namespace: yes unless ``config-br-defaults`` sets ``disallowDifferentNamespaceConfig`` for the namespace or
+    the cluster (Knative's ``determineNamespaceAllowance``: either one disallowing is enough)."""
     defaults = getattr(ctx.config, "br_defaults", None)
     if not isinstance(defaults, BrokerDefaults):
-        return False
-    scope = defaults.namespace_defaults.get(namespace)
-    if scope is not None and scope.disallow_different_namespace_config is not None:
-        return scope.disallow_different_namespace_config
-    cluster = defaults.cluster_default
-    return bool(cluster and cluster.disallow_different_namespace_config)
+        return True
+    scopes = (defaults.namespace_defaults.get(namespace), defaults.cluster_default)
+    return not any(scope is not None and scope.disallow_different_namespace_config for scope in scopes)
 
 
 # -------------------------------------------------------------------------------------------- Trigger

@@ -1,7 +1,8 @@
 """Validation for serving.knative.dev/v1, as Knative's webhook does it, returning every error with its field path.
 
-Pure checks take the object (and the old one on update); the one check that needs the store (a traffic target
-naming a revision that does not exist) is awaited separately by :func:`validate_service` / :func:`validate_route`.
+Checks take the object (and the old one on update) and never read the store: traffic naming a revision that does
+not exist (yet) is accepted, as Knative accepts it, and the Route reports ``RevisionMissing`` until it exists
+(:mod:`pyknative.reconciler.route.traffic`).
 A revision template's ``autoscaling.knative.dev/*`` annotations are checked by the scaler of its autoscaler class
 (:func:`validate_autoscaling`), reached through ``AdmissionContext.scalers``, then against ``config-autoscaler``'s
 ``max-scale-limit`` and ``allow-zero-initial-scale`` by the core whatever the class, and its other annotations by
@@ -27,7 +28,7 @@ from pyknative.api.serving import (
     Service,
     TrafficTarget,
 )
-from pyknative.errors import BackendNotInstalledError, FieldError, NotFoundError
+from pyknative.errors import BackendNotInstalledError, FieldError
 
 _DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -252,26 +253,6 @@ def validate_traffic(traffic: Iterable[TrafficTarget] | None, path: str, *, in_s
     return errors
 
 
-async def missing_revisions(
-    traffic: Iterable[TrafficTarget] | None, path: str, namespace: str, ctx: AdmissionContext, *, own: str | None = None
-) -> list[FieldError]:
-    """Traffic targets naming a revision that neither exists nor is created by this apply."""
-    if ctx.store is None:
-        return []
-    errors = []
-    for i, t in enumerate(traffic or ()):
-        name = t.revision_name
-        if not name or name == own:
-            continue
-        if (Revision.KIND.api_version, "Revision", namespace, name) in ctx.pending:
-            continue
-        try:
-            await ctx.store.get(Revision, namespace, name)
-        except NotFoundError:
-            errors.append(FieldError(f"{path}[{i}].revisionName", f"unknown revision {name!r} in namespace {namespace!r}"))
-    return errors
-
-
 def immutable_template_name(
     new: RevisionTemplateSpec | None, old: RevisionTemplateSpec | None, path: str
 ) -> list[FieldError]:
@@ -290,8 +271,6 @@ async def validate_service(svc: Service, old: Service | None, ctx: AdmissionCont
     template = spec.template if spec else None
     errors += await validate_template(template, "spec.template", svc.name, ctx)
     errors += validate_traffic(spec.traffic if spec else None, "spec.traffic", in_service=True)
-    own = template.metadata.name if template and template.metadata else None
-    errors += await missing_revisions(spec.traffic if spec else None, "spec.traffic", svc.namespace, ctx, own=own)
     if old is not None and old.spec is not None:
         errors += immutable_template_name(template, old.spec.template, "spec.template")
     return errors
@@ -319,7 +298,6 @@ async def validate_route(route: Route, old: Route | None, ctx: AdmissionContext)
     errors = validate_name(route.metadata.name)
     traffic = route.spec.traffic if route.spec else None
     errors += validate_traffic(traffic, "spec.traffic", in_service=False)
-    errors += await missing_revisions(traffic, "spec.traffic", route.namespace, ctx)
     return errors
 
 

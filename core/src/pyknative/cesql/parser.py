@@ -24,6 +24,8 @@ from pyknative.cesql.types import parse_int
 MAX_DEPTH: Final = 200
 
 _CMP_CANONICAL: Final = {"<>": "!="}
+_WORD: Final = re.compile(r"[A-Za-z0-9_]")
+_ATTRIBUTE_NAME: Final = re.compile(r"[0-9]*[a-z][a-z0-9]*")
 _QUOTE_ESCAPE: Final = re.compile(r"\\(.)", re.DOTALL)
 
 # How terminals read in error messages.
@@ -174,7 +176,7 @@ def _error(expression: str, e: lark.exceptions.UnexpectedInput) -> CESQLError:
         char = expression[e.pos_in_stream] if e.pos_in_stream < len(expression) else ""
         what = f"unexpected character {char!r}"
         if char.isupper():
-            what += " (attribute names are lowercase; a function name must be followed by '(')"
+            what += _uppercase_hint(expression, e.pos_in_stream)
         elif char == "'" or char == '"':
             what = "unterminated string literal"
     elif isinstance(e, lark.exceptions.UnexpectedToken):
@@ -193,6 +195,22 @@ def _error(expression: str, e: lark.exceptions.UnexpectedInput) -> CESQLError:
         what = "unexpected end of expression"
         line, column, offset = _end_position(expression)
     return _positioned(what, line, column, offset)
+
+
+def _uppercase_hint(expression: str, offset: int) -> str:
+    """Why an upper-case letter is refused: a value identifier is lowercase letters and digits (spec v1 §2.2), so
+    ``SOURCE`` is no attribute (Knative's Go SDK lower-cases it; the spec does not), and a function name needs
+    its ``(``."""
+    start, end = offset, offset
+    while start > 0 and _WORD.match(expression[start - 1]):
+        start -= 1
+    while end < len(expression) and _WORD.match(expression[end]):
+        end += 1
+    word = expression[start:end]
+    hint = f" in {_short(word)!r}: attribute names are lowercase letters and digits"
+    if _ATTRIBUTE_NAME.fullmatch(word.lower()):
+        hint += f" (write {_short(word.lower())!r})"
+    return hint + "; a function name must be followed by '('"
 
 
 def _positioned(message: str, line: int | None, column: int | None, offset: int | None) -> CESQLError:

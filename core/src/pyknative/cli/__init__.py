@@ -1,8 +1,9 @@
 """The ``pyknative`` command line: ``serve``, ``apply``, ``get``, ``delete``, ``wait``, ``logs``, ``plugins``, ``config``,
 plus every plugin's verbs.
 
-Commands talk to the admin API (``--server``, env ``PYKNATIVE_SERVER``) over plain HTTP; heavy modules are
-imported only by the commands that need them, so the CLI starts quickly. A plugin adds verbs with an entry point in
+Commands talk to the admin API (``--server``, env ``PYKNATIVE_SERVER``) over HTTP or HTTPS, with a bearer token
+where the server has one (see :mod:`pyknative.cli.root`); heavy modules are imported only by the commands that
+need them, so the CLI starts quickly. A plugin adds verbs with an entry point in
 the group ``pyknative.cli`` naming a ``click.Command`` (a group for ``pyknative func ...``); it talks to the server
 with :func:`with_state` (``-n``/``--server`` like the core's commands) and :class:`CliState`'s ``client()``.
 A verb whose plugin fails to import is still listed, and says what failed and which extra fixes it.

@@ -1,5 +1,8 @@
 """A small HTTP client for the admin API (stdlib ``http.client``, so the CLI starts fast), and the CLI's errors.
 
+It sends a bearer token when given one, and over ``https`` verifies the server's certificate against the system's
+trusted CAs, or against ``ca_file`` (a self-signed certificate, or the CA that signed it).
+
 Every error the CLI reports is a :class:`CliError`: click prints it (``error: ...`` on stderr) and exits 1.
 """
 
@@ -8,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import ssl
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from typing import IO, Any
@@ -69,7 +73,9 @@ def cause_line(cause: Mapping[str, Any], kind: str = "", name: str = "", where: 
 class ApiClient:
     """JSON requests and watch streams against one admin server."""
 
-    def __init__(self, server: str, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, server: str, *, timeout: float = 30.0, token: str | None = None, ca_file: str | None = None
+    ) -> None:
         self.server = server.rstrip("/")
         parts = urllib.parse.urlsplit(self.server)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -79,6 +85,14 @@ class ApiClient:
         self._port = parts.port
         self._base = parts.path.rstrip("/")
         self.timeout = timeout
+        self._token = token
+        self._ssl: ssl.SSLContext | None = None
+        if self._https:
+            try:
+                self._ssl = ssl.create_default_context(cafile=ca_file)
+            except (OSError, ssl.SSLError) as e:
+                why = getattr(e, "strerror", None) or str(e)
+                raise CliError(f"--certificate-authority: cannot load {ca_file}: {why}") from None
 
     def request(
         self, method: str, path: str, *, query: Mapping[str, Any] | None = None, body: Any = None
@@ -93,7 +107,10 @@ class ApiClient:
                 f"the pyknative server at {self.server} did not answer within {self.timeout:g}s"
             ) from None
         except (http.client.HTTPException, ConnectionError) as e:
-            raise CliError(f"the connection to the pyknative server at {self.server} broke: {e!r}") from None
+            hint = "" if self._https else " (does it serve https? then use an https:// --server)"
+            raise CliError(
+                f"the connection to the pyknative server at {self.server} broke: {e!r}{hint}"
+            ) from None
         finally:
             conn.close()
         return _decode(response, data)
@@ -124,18 +141,31 @@ class ApiClient:
     def _open(
         self, method: str, path: str, query: Mapping[str, Any] | None, body: Any, timeout: float
     ) -> http.client.HTTPConnection:
-        cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-        conn = cls(self._host, self._port, timeout=timeout)
+        if self._ssl is not None:
+            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                self._host, self._port, timeout=timeout, context=self._ssl
+            )
+        else:
+            conn = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
         url = self._base + path
         if query:
             url += "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
         headers = {"Accept": "application/json"}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
         payload = None
         if body is not None:
             payload = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
         try:
             conn.connect()
+        except ssl.SSLCertVerificationError as e:
+            conn.close()
+            raise CliError(
+                f"the pyknative server at {self.server} presented a certificate that is not trusted here "
+                f"({e.verify_message}): pass the certificate, or the CA that signed it, with "
+                "--certificate-authority FILE (env PYKNATIVE_CERTIFICATE_AUTHORITY)"
+            ) from None
         except (OSError, socket.gaierror) as e:
             conn.close()
             raise ServerUnreachableError(self.server, e) from None

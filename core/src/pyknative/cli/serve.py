@@ -139,11 +139,9 @@ def main(
         return 2
 
     def ready(p) -> None:
-        gh, gp = p.gateway_address
-        ah, ap = p.admin_address
-        eh, ep = p.eventing.address
         print(
-            f"pyknative ready: gateway http://{gh}:{gp} admin http://{ah}:{ap} events http://{eh}:{ep} data {p.data_dir}",
+            f"pyknative ready: gateway {p.listener_url('gateway')} admin {p.listener_url('admin')} "
+            f"events {p.listener_url('events')} data {p.data_dir}",
             flush=True,
         )
 

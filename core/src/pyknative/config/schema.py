@@ -483,6 +483,11 @@ def _pyknative() -> dict[str, Key]:
         "gateway-port": Key("8080", _port),
         "admin-address": Key("127.0.0.1", _non_empty),
         "admin-port": Key("8001", _port),
+        # Bearer tokens on the admin API: auto (required on a non-loopback admin-address), token (always), none.
+        "admin-auth": Key("auto", _enum("auto", "token", "none")),
+        # TLS for the admin API: a PEM certificate (chain) and its private key; both or neither.
+        "admin-tls-cert": Key(""),
+        "admin-tls-key": Key(""),
         "data-dir": Key("~/.pyknative", _non_empty),
         "store": Key("sqlite", _non_empty),
         "runtime": Key("local", _non_empty),

@@ -10,7 +10,7 @@ Kubernetes' CPU initialization period does) and puts in ``ScaleInput.resources``
 from pyknative_scaler_hpa.keys import HPA_CLASS
 from pyknative_scaler_hpa.manifest import make_hpa
 from pyknative_scaler_hpa.measure import MeasureState, measure
-from pyknative_scaler_hpa.quantity import binary_si, parse_quantity
+from pyknative_scaler_hpa.quantity import binary_si, decimal_si, parse_quantity
 from pyknative_scaler_hpa.scaler import CPU_PERCENT, CPU_REQUEST_CORES, MEMORY_BYTES, HPAScaler
 from pyknative_scaler_hpa.spec import HPASpec, resolve_spec, spec_from
 from pyknative_scaler_hpa.state import HPAState
@@ -26,6 +26,7 @@ __all__ = [
     "HPAState",
     "MeasureState",
     "binary_si",
+    "decimal_si",
     "make_hpa",
     "measure",
     "parse_quantity",

@@ -19,6 +19,7 @@ HPA_CLASS = s.HPA_CLASS
 
 CPU = "cpu"
 MEMORY = "memory"
+#: the metrics measured locally; any other non-empty name is a custom (Pods) metric, as in Knative
 METRICS = (CPU, MEMORY)
 
 

@@ -4,7 +4,8 @@ A pure builder mirroring Knative's ``MakeHPA`` (pkg/reconciler/autoscaling/hpa/r
 namespace, labels and annotations as the PodAutoscaler, owned by it; it scales the revision's
 ``<revision>-deployment``; ``minReplicas`` only when min-scale > 0, ``maxReplicas`` max-scale or MaxInt32;
 a metric only when ``autoscaling.knative.dev/target`` is set (cpu: ``Utilization`` of ``ceil(target)``
-percent; memory: ``AverageValue`` of ``int(target)`` Mi); ``window`` as both stabilization windows.
+percent; memory: ``AverageValue`` of ``int(target)`` Mi; any other metric name: a ``Pods`` metric of that name
+with an ``AverageValue`` of ``int(target)``); ``window`` as both stabilization windows.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from pyknative.autoscaling_settings import RevisionAutoscaling, resolve
 from pyknative.config import AutoscalerConfig
 from pyknative_scaler_hpa import keys as k
-from pyknative_scaler_hpa.quantity import binary_si
+from pyknative_scaler_hpa.quantity import binary_si, decimal_si
 from pyknative_scaler_hpa.spec import window_seconds
 
 PA_API_VERSION = "autoscaling.internal.knative.dev/v1alpha1"
@@ -33,7 +34,8 @@ def _metrics(settings: RevisionAutoscaling) -> list[dict[str, Any]] | None:
     if metric == k.MEMORY:
         goal = {"type": "AverageValue", "averageValue": binary_si(int(settings.target) * k.MI)}
         return [{"type": "Resource", "resource": {"name": "memory", "target": goal}}]
-    return None  # custom metrics are refused at admission; Knative would render a Pods metric
+    goal = {"type": "AverageValue", "averageValue": decimal_si(int(settings.target))}
+    return [{"type": "Pods", "pods": {"metric": {"name": metric}, "target": goal}}]
 
 
 def make_hpa(

@@ -9,7 +9,9 @@ in ``ScaleInput.resources`` (see :mod:`~pyknative_scaler_hpa.measure`):
    stabilized over the windows, limited by the scale-up policies and bounded.
 
 With no measurement for its metric (nothing ready, or the core sent none) it keeps the current scale, as the
-HPA does when metrics are missing. It never asks for zero.
+HPA does when metrics are missing. A custom metric (any name but cpu and memory, which Knative renders as a Pods
+metric for a cluster's metrics adapter) is never measured locally: the scale stays within its bounds, and every
+decision's reason says why. It never asks for zero.
 """
 
 from __future__ import annotations
@@ -41,15 +43,26 @@ CPU_REQUEST_CORES = "cpu_request_cores"
 
 
 def observe(spec: HPASpec, resources: Mapping[str, float]) -> float | None:
-    """The metric in the target's unit (cpu: percent of the request or of one core; memory: Mi), or None."""
+    """The metric in the target's unit (cpu: percent of the request or of one core; memory: Mi), or None (a
+    custom metric always)."""
     if spec.metric == k.CPU:
         used = resources.get(CPU_PERCENT)
         if used is None:
             return None
         request = resources.get(CPU_REQUEST_CORES) or 0.0
         return float(used) / request if request > 0 else float(used)
-    used = resources.get(MEMORY_BYTES)
-    return None if used is None else float(used) / k.MI
+    if spec.metric == k.MEMORY:
+        used = resources.get(MEMORY_BYTES)
+        return None if used is None else float(used) / k.MI
+    return None
+
+
+def unmeasured(metric: str) -> str:
+    """What a custom metric's decisions add to their reason: why nothing scales it."""
+    return (
+        f"custom metric {metric!r} is not measured locally: it needs a Kubernetes metrics adapter"
+        " (pyknative measures cpu and memory)"
+    )
 
 
 @attrs.frozen
@@ -87,6 +100,8 @@ class HPAScaler:
         observed = observe(spec, inp.resources)
 
         def answer(desired: int, reason: str, new: HPAState, mode: str = "stable") -> ScaleDecision:
+            if spec.custom:
+                reason = f"{reason}; {unmeasured(spec.metric)}"
             return ScaleDecision(
                 desired=desired,
                 mode=mode,
@@ -135,7 +150,7 @@ class HPAScaler:
             current,
             bounded,
         )
-        unit = "%" if spec.metric == k.CPU else "Mi"
+        unit = "%" if spec.metric == k.CPU else "Mi"  # a custom metric never gets this far
         parts = [
             f"{spec.metric} {observed:.4g}{unit} per instance against a target of {spec.target:g}{unit}"
             f" over {counted} ready: {proposal} recommended"

@@ -4,7 +4,8 @@ Resolution follows Knative's ``MakeHPA`` (pkg/reconciler/autoscaling/hpa/resourc
 Kubernetes HPA controller then does with the object it renders:
 
 * ``target`` set: ``metric: cpu`` aims at ``ceil(target)`` percent average utilisation, ``metric: memory`` at
-  ``int(target)`` Mi average per instance.
+  ``int(target)`` Mi average per instance, any other (custom) metric at ``int(target)`` per instance, which
+  nothing measures locally.
 * no ``target``: Knative renders no metric, and ``autoscaling/v2`` defaulting makes it 80% CPU utilisation,
   whatever ``metric`` says.
 * ``min-scale`` / ``max-scale`` from the annotations or ``config-autoscaler`` (min-scale only while the revision
@@ -31,9 +32,9 @@ from pyknative_scaler_hpa import keys as k
 
 @attrs.frozen
 class HPASpec:
-    #: the metric the decision is made on (``cpu`` or ``memory``)
+    #: the metric the decision is made on: ``cpu``, ``memory`` or a custom metric's name (see :attr:`custom`)
     metric: str
-    #: cpu: average utilisation percent of the request (or of one core); memory: Mi per instance
+    #: cpu: average utilisation percent of the request (or of one core); memory: Mi; custom: units, per instance
     target: float
     #: whether ``autoscaling.knative.dev/target`` gave the target (else Kubernetes' 80% CPU default)
     targeted: bool
@@ -48,6 +49,11 @@ class HPASpec:
     scale_up_window: float
 
     @property
+    def custom(self) -> bool:
+        """A custom metric: Knative renders it as a Pods metric, which needs a cluster's metrics adapter."""
+        return self.metric not in k.METRICS
+
+    @property
     def floor(self) -> int:
         return max(1, self.min_scale)
 
@@ -60,11 +66,11 @@ class HPASpec:
 def resolve_target(settings: RevisionAutoscaling) -> tuple[str, float, bool]:
     """``(metric, target, targeted)`` as the Kubernetes HPA rendered by Knative would use them."""
     metric = settings.metric if "metric" in settings.annotated else k.CPU
-    if settings.target is None or metric not in k.METRICS:
+    if settings.target is None:
         return k.CPU, float(k.DEFAULT_CPU_UTILIZATION), False
     if metric == k.CPU:
         return k.CPU, float(math.ceil(settings.target)), True
-    return k.MEMORY, float(max(1, int(settings.target))), True
+    return metric, float(max(1, int(settings.target))), True
 
 
 def window_seconds(settings: RevisionAutoscaling) -> float | None:

@@ -1,9 +1,10 @@
 """Admission checks for an HPA-class revision's ``autoscaling.knative.dev/*`` annotations.
 
 Knative's ``ValidateAnnotations`` (pkg/apis/autoscaling/annotation_validation.go) for the keys the HPA class
-reads, plus what running locally needs: the metric must be ``cpu`` or ``memory`` (Knative also passes custom
-metric names through to a Pods metric, which needs a cluster's metrics adapter; nothing here measures them),
-and a memory target must be at least 1, since Knative renders whole Mi (``int64(target)``) and 0 Mi is no target.
+reads: the metric may be any non-empty name, ``cpu``, ``memory`` or a custom metric Knative renders as a Pods
+metric (nothing measures one locally: the scaler keeps the scale and says so); and, as a Kubernetes HPA needs a
+positive target, a memory or custom metric target must be at least 1, since Knative renders it in whole units
+(``int64(target)``: Mi for memory) and 0 is no target.
 
 Pure: every problem comes back as a FieldError on ``<path>[<annotation key>]``; ``[]`` means the annotations
 are fine. ``max-scale-limit`` and ``allow-zero-initial-scale`` need the cluster config and are the core's.
@@ -52,13 +53,11 @@ def validate_annotations(annotations: Mapping[str, str] | None, path: str) -> li
     metric = k.CPU
     found = k.lookup(ann, k.METRIC)
     if found is not None:
-        key, metric = found
-        if metric not in k.METRICS:
-            err(
-                key,
-                f"invalid value {metric!r} for class {k.HPA_CLASS}: must be one of {', '.join(k.METRICS)}"
-                " (custom metrics need a Kubernetes metrics adapter; pyknative measures cpu and memory)",
-            )
+        key, raw = found
+        metric = raw.strip()  # the core's resolution strips it too
+        if not metric:
+            err(key, f"invalid value {raw!r}: name a metric (cpu, memory or a custom metric)")
+            metric = k.CPU
 
     found = k.lookup(ann, k.TARGET)
     if found is not None:
@@ -72,12 +71,11 @@ def validate_annotations(annotations: Mapping[str, str] | None, path: str) -> li
                 err(key, f"invalid value {raw!r}: must be a finite number")
             elif target < k.TARGET_MIN:
                 err(key, f"target {raw} should be at least {k.TARGET_MIN:g}")
-            elif metric == k.MEMORY and target < 1:
-                err(key, f"target {raw} is less than 1: a memory target is a whole number of Mi per instance")
-            elif metric == k.CPU and math.ceil(target) > k.INT32_MAX:
-                err(key, f"target {raw} is too large: a CPU utilization percent must fit in 32 bits")
-            elif metric == k.MEMORY and int(target) * k.MI > _INT64_MAX:
-                err(key, f"target {raw} is too large: {int(target)}Mi is more bytes than fit in 64 bits")
+            elif metric == k.CPU:
+                if math.ceil(target) > k.INT32_MAX:
+                    err(key, f"target {raw} is too large: a CPU utilization percent must fit in 32 bits")
+            else:
+                errors += _whole_target(target, raw, metric, f"{path}[{key}]")
 
     found = k.lookup(ann, k.WINDOW)
     if found is not None:
@@ -92,3 +90,17 @@ def validate_annotations(annotations: Mapping[str, str] | None, path: str) -> li
             elif abs(seconds - round(seconds)) > 1e-9:
                 err(key, f"value {raw} must be specified with at most second precision")
     return errors
+
+
+def _whole_target(target: float, raw: str, metric: str, path: str) -> list[FieldError]:
+    """A memory or custom metric target: Knative renders ``int64(target)`` (Mi for memory), and a Kubernetes HPA
+    needs it positive."""
+    if metric == k.MEMORY:
+        what, unit, scale = "a memory target is a whole number of Mi", "Mi", k.MI
+    else:
+        what, unit, scale = f"the target of the custom metric {metric!r} is a whole number", "", 1
+    if target < 1:
+        return [FieldError(path, f"target {raw} is less than 1: {what} per instance")]
+    if int(target) * scale > _INT64_MAX:
+        return [FieldError(path, f"target {raw} is too large: {int(target)}{unit} does not fit in 64 bits")]
+    return []
