@@ -104,6 +104,8 @@ CASES = [
     ("labelSelector a===b", "GET", SVC + "?labelSelector=a%3D%3D%3Db", {}, None, 400, []),
     ("labelSelector bad key", "GET", SVC + "?labelSelector=bad%20key", {}, None, 400, []),
     ("labelSelector stray comma", "GET", SVC + "?labelSelector=a%3Db,", {}, None, 400, []),
+    ("watch from a resourceVersion past int64", "GET", SVC + "?watch=true&resourceVersion=" + "9" * 30, {}, None, 422,
+     ["resourceVersion"]),
     ("PUT without resourceVersion", "PUT", SVC + "/hello", JSON, json.dumps(service()).encode(), 422,
      ["metadata.resourceVersion"]),
 ]

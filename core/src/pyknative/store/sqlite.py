@@ -282,6 +282,8 @@ class SQLiteStore:
             ]
         try:
             after = int(since)
+            if not 0 <= after < 2**63:  # a SQLite integer
+                raise ValueError(since)
         except ValueError:
             raise ValidationError(
                 [FieldError("resourceVersion", f"{since!r} is not a resourceVersion (an integer)")]
