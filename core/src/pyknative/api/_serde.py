@@ -3,7 +3,8 @@
 Fields are declared with :func:`wire`; their key on the wire is the camelCase of the attribute name unless
 given. Keys a model does not know are kept in its ``extra`` mapping and written back unchanged, so a manifest
 round-trips through ``from_dict``/``to_dict`` without losing fields. Type mismatches are all collected and
-raised at once as a :class:`~pyknative.errors.ValidationError` naming each field path.
+raised at once as a :class:`~pyknative.errors.ValidationError` naming each field path. A ``null`` field is unset;
+a ``null`` list element or map value is a mismatch unless the element's type allows None.
 """
 
 from __future__ import annotations
