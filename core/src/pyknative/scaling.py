@@ -14,6 +14,7 @@ class's own keys from ``annotations`` and ``config``.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import time
 from collections.abc import Mapping, Sequence
@@ -37,7 +38,13 @@ class MetricSample:
 
 
 def _settings_of(inp: ScaleInput) -> RevisionAutoscaling:
-    return resolve(inp.annotations, AutoscalerConfig.from_values(inp.config))
+    return _resolved(frozenset(inp.annotations.items()), frozenset(inp.config.items()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolved(annotations: frozenset[tuple[str, str]], config: frozenset[tuple[str, str]]) -> RevisionAutoscaling:
+    """Settings resolved once per distinct (annotations, config): every revision is decided every tick."""
+    return resolve(dict(annotations), AutoscalerConfig.from_values(dict(config)))
 
 
 @attrs.frozen

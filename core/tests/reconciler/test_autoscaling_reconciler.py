@@ -35,7 +35,8 @@ class RecordingRuntime:
         self.scaled.append(replicas)
 
     def status(self, key: str) -> InstancesStatus:
-        return InstancesStatus(desired=len(self.pids), ready=len(self.pids), total=len(self.pids), pids=self.pids)
+        desired = self.scaled[-1] if self.scaled else 0
+        return InstancesStatus(desired=desired, ready=len(self.pids), total=len(self.pids), pids=self.pids)
 
 
 @attrs.define
@@ -137,3 +138,20 @@ async def test_a_measure_that_takes_instances_gets_their_start_and_readiness_tim
     await reconciler(store, Runtime(pids=(101,)), scaler).reconcile("default/r-00001")
     assert scaler.seen == [(ready, starting)]
     # a measure without the keyword is called as before (the test above), with the ready pids only
+
+
+async def test_a_tick_that_keeps_the_scale_the_runtime_runs_asks_the_runtime_nothing(store):
+    @attrs.define
+    class Steady(Scaler):
+        def decide(self, inp: ScaleInput, state: Any) -> ScaleDecision:
+            self.inputs.append(inp)
+            return ScaleDecision(desired=2, reason="steady")
+
+    runtime = RecordingRuntime(pids=(101, 102))
+    r = reconciler(store, runtime, Steady())
+    for _ in range(3):
+        await r.reconcile("default/r-00001")
+    assert runtime.scaled == [2]  # asked once; the later ticks find both instances there
+    runtime.pids = (101,)  # one instance went away: the next tick converges again
+    await r.reconcile("default/r-00001")
+    assert runtime.scaled == [2, 2]

@@ -132,11 +132,12 @@ def started():
 
 def test_start_up_cpu_does_not_scale_an_idle_revision_up(started):
     info = started()
-    inp = make_input(ready=1, annotations={"target": "10"})  # 10% of a core: the start-up burns far more
-
-    # what the HPA class did before: the lifetime average, start-up included, counted and doubled the scale
+    # what the HPA class did before: the lifetime average, start-up included, counted and scaled the revision up
     unruled, _ = measure([info.pid], None)
-    assert unruled["cpu_percent"] > 20
+    assert unruled["cpu_percent"] > 5  # 0.4 s of CPU at start: how much of its lifetime depends on the machine's load
+    # a target a third of that start-up average (and above the idle instance's use, checked at the end)
+    target = max(5.0, unruled["cpu_percent"] / 3)
+    inp = make_input(ready=1, annotations={"target": f"{target:.2f}"})
     assert HPA.decide(attrs.evolve(inp, resources=unruled), None).desired >= 2
 
     # with the instance's start and readiness times the start-up sample is left out: the scale stays

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 import ssl
 from collections.abc import Mapping
 
@@ -112,9 +113,12 @@ async def check(
 
 
 async def _tcp(host: str, port: int) -> bool:
-    _reader, writer = await asyncio.open_connection(host, port)
-    writer.close()
-    await _closed(writer)
+    """A bare non-blocking connect and close (no stream objects: every ready instance is probed on a beat)."""
+    loop = asyncio.get_running_loop()
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setblocking(False)
+        await loop.sock_connect(sock, (host, port))
     return True
 
 

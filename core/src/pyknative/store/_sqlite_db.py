@@ -202,9 +202,13 @@ class StoreDb:
         )
 
     def prune_events(self, keep: int) -> None:
-        """Keep the newest ``keep`` resourceVersions of history."""
+        """Keep at least the newest ``keep`` resourceVersions of history.
+
+        History is cut in steps of a tenth of ``keep`` (at least one), so a busy store deletes a batch of old
+        events now and then rather than one with every write.
+        """
         floor = self.current_rv() - keep
-        if floor > self.compacted_rv():
+        if floor >= self.compacted_rv() + max(1, keep // 10):
             self.conn.execute("DELETE FROM events WHERE rv <= ?", (floor,))
             self.conn.execute("UPDATE counters SET value = ? WHERE name = 'compacted'", (floor,))
 

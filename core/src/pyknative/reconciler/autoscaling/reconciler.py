@@ -44,6 +44,19 @@ OBSERVED_ANNOTATION = "autoscaling.pyknative.dev/observed"
 TARGET_ANNOTATION = "autoscaling.pyknative.dev/target"
 
 
+_MEASURES: dict[type, bool] = {}
+
+
+def _measures(scaler: Any) -> bool:
+    """Whether a scaler measures resources, answered once per class (a Protocol check is slow, and made every
+    tick)."""
+    try:
+        return _MEASURES[type(scaler)]
+    except KeyError:
+        answer = _MEASURES[type(scaler)] = isinstance(scaler, MeasuringScaler)
+        return answer
+
+
 async def _no_floors(inp: ScaleInput) -> list[ScaleFloor | int | None]:
     return []
 
@@ -70,6 +83,8 @@ class PodAutoscalerReconciler:
     tick: float = 2.0
     #: ``await floors(inp)``: every plugin's ``pyknative_scale_floor`` answer; the highest is applied
     floors: Callable[[ScaleInput], Awaitable[list[ScaleFloor | int | None]]] = _no_floors
+    #: the scale last applied to the runtime, per PodAutoscaler key
+    _applied: dict[str, int] = attrs.field(factory=dict, init=False)
 
     async def reconcile(self, key: str) -> float | None:
         namespace, name = key.split("/", 1)
@@ -77,6 +92,7 @@ class PodAutoscalerReconciler:
             pa = await self.store.get(PodAutoscaler, namespace, name)
         except NotFoundError:
             self.metrics.forget(key)
+            self._applied.pop(key, None)
             return None
         now = rfc3339(self.clock())
         status = pa.status or PodAutoscalerStatus()
@@ -118,10 +134,13 @@ class PodAutoscalerReconciler:
         self.metrics.state[key] = decision.state
         self.metrics.desired[key] = decision.desired
         self.metrics.decisions[key] = decision
-        try:
-            await self.runtime.scale(rev, decision.desired)
-        except NotRunnableError:
-            pass  # the Revision reports why; nothing can run
+        # A tick that keeps the scale this reconciler applied, with the runtime running it, asks the runtime nothing.
+        if self._applied.get(key) != decision.desired or inst.desired != decision.desired or inst.total != decision.desired:
+            try:
+                await self.runtime.scale(rev, decision.desired)
+                self._applied[key] = decision.desired
+            except NotRunnableError:
+                pass  # the Revision reports why; nothing can run
         if decision.desired != previous:
             why = f": {decision.reason}" if decision.reason else ""
             await self.recorder.normal(pa, "ScaleTargetChanged", f"desired scale {max(previous, 0)} -> {decision.desired}{why}")
@@ -154,7 +173,7 @@ class PodAutoscalerReconciler:
     def _measure(self, key: str, scaler: Any, inst: InstancesStatus, rev: Revision) -> dict[str, float]:
         """A measuring scaler's reading of the ready instances (``{}`` for other scalers or with none ready), with
         ``cpu_request_cores`` when the serving container requests CPU (utilisation is then relative to it)."""
-        if not isinstance(scaler, MeasuringScaler) or not inst.pids:
+        if not inst.pids or not _measures(scaler):
             return {}
         previous = self.metrics.measure_state.get(key)
         resources, self.metrics.measure_state[key] = call_measure(scaler, inst.pids, previous, inst.instances)
