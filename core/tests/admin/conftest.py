@@ -39,3 +39,31 @@ async def api(support, store):
     async with aiohttp.ClientSession() as session:
         yield session, f"http://{host}:{port}"
     await runner.cleanup()
+
+
+@pytest.fixture
+async def real_api(tmp_path):
+    """An aiohttp test client on the real admin app: Serving's and Eventing's kinds, a SQLite store in ``tmp_path``
+    and a log source serving three lines; ``client.app_store`` is the store."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from pyknative.admin import make_api_app
+    from pyknative.api.kinds import AdmissionContext, Kinds
+    from pyknative.api.kinds_plugin import registrations
+    from pyknative.store.sqlite import SQLiteStore
+
+    kinds = Kinds(registrations())
+    store = SQLiteStore(tmp_path / "store.db", kinds)
+
+    async def logs(namespace, name, revision):
+        return ["one", "two", "three"]
+
+    app = make_api_app(kinds=kinds, store=store, admission=lambda: AdmissionContext(store=store), logs=logs)
+    client = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
+    client.app_store = store
+    try:
+        yield client
+    finally:
+        await client.close()
+        await store.close()

@@ -293,3 +293,35 @@ async def test_malformed_http_is_400(setup):
 async def test_expect_100_continue(setup):
     out = await _raw(setup, _request("/ns/default", "1", "expect: 100-continue\r\n"), 2)
     assert out.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 202 ")
+
+
+_STRUCTURED = {"content-type": "application/cloudevents+json"}
+_EVENT = '"specversion": "1.0", "source": "/s", "type": "t"'
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        pytest.param(b'{"id": 5, ' + _EVENT.encode() + b"}", "'id' must be a JSON string", id="numeric id"),
+        pytest.param(b'{"id": "e", "specversion": 1.0, "source": "/s", "type": "t"}', "'specversion' must be a JSON",
+                     id="numeric specversion"),
+        pytest.param(b'{"id": "e", ' + _EVENT.encode() + b', "subject": true}', "'subject' must be a JSON string",
+                     id="boolean subject"),
+        pytest.param(b'{"id": "e", ' + _EVENT.encode() + b', "data": ' + b"[" * 30_000 + b"]" * 30_000 + b"}",
+                     "nested too deeply", id="data nested 30k deep"),
+        pytest.param(b'{"id": "\\ud800", ' + _EVENT.encode() + b"}", "lone surrogate", id="lone surrogate id"),
+        pytest.param(b'{"id": "e", ' + _EVENT.encode() + b', "data": "\\udfff"}', "lone surrogate",
+                     id="lone surrogate data"),
+    ],
+)
+async def test_structured_events_the_spec_refuses_are_400(setup, caplog, body, reason):
+    status, _, text = await setup.post("/ns/default", _STRUCTURED, body)
+    assert status == 400 and reason in text.decode(), text
+    assert setup.brokers["ns", "default"].published == []
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+async def test_an_integer_extension_is_still_accepted_as_its_string(setup):
+    body = b'{"id": "e", ' + _EVENT.encode() + b', "count": 5}'
+    assert (await setup.post("/ns/default", _STRUCTURED, body))[0] == 202
+    assert setup.brokers["ns", "default"].published[0].attributes["count"] == "5"

@@ -419,3 +419,57 @@ async def _drain(it, n: int):
             yield await asyncio.wait_for(anext(it), 2)
     finally:
         await it.aclose()
+
+
+# -- batches --
+
+
+async def test_a_batch_is_stored_whole_and_watchers_hear_it_after_commit(store: SQLiteStore):
+    from pyknative.store import BatchWrite, is_atomic, write_batch
+
+    assert is_atomic(store)
+    old = await store.create(widget("old"))
+    watch = store.watch(Widget, since=store.resource_version)
+    changed = attrs.evolve(old, spec={"size": 2})
+    made = await write_batch(store, [BatchWrite("create", widget("a")), BatchWrite("update", changed)])
+    assert [o.name for o in made] == ["a", "old"] and rv(made[1]) == rv(made[0]) + 1
+    events = await next_events(watch, 2)
+    assert [(e.type, e.object.name) for e in events] == [("ADDED", "a"), ("MODIFIED", "old")]
+    await watch.aclose()
+
+
+async def test_a_failed_write_rolls_back_the_whole_batch(store: SQLiteStore):
+    from pyknative.store import BatchWrite, BatchWriteError
+
+    old = await store.create(widget("old"))
+    await store.create(widget("taken"))
+    before = store.resource_version
+    watch = store.watch(Widget, since=before)
+    writes = [
+        BatchWrite("create", widget("a")),
+        BatchWrite("update", attrs.evolve(old, spec={"size": 2})),
+        BatchWrite("create", widget("taken")),
+    ]
+    with pytest.raises(BatchWriteError) as caught:
+        await store.write_batch(writes)
+    assert caught.value.index == 2 and isinstance(caught.value.error, AlreadyExistsError)
+    assert caught.value.status_code == 409 and caught.value.written == []
+    assert store.resource_version == before
+    assert [w.name for w in await store.list(Widget)] == ["old", "taken"]
+    assert (await store.get(Widget, "ns", "old")) == old
+    # the rolled-back writes made no events: the next one a watcher hears is the next real write
+    await store.create(widget("b"))
+    [event] = await next_events(watch, 1)
+    assert (event.type, event.object.name, event.resource_version) == ("ADDED", "b", str(int(before) + 1))
+    await watch.aclose()
+
+
+async def test_a_batch_with_a_stale_update_stores_nothing(store: SQLiteStore):
+    from pyknative.store import BatchWrite, BatchWriteError
+
+    old = await store.create(widget("old"))
+    await store.update(attrs.evolve(old, spec={"size": 5}))
+    with pytest.raises(BatchWriteError) as caught:
+        await store.write_batch([BatchWrite("create", widget("a")), BatchWrite("update", attrs.evolve(old, spec={}))])
+    assert caught.value.index == 1 and isinstance(caught.value.error, ConflictError)
+    assert [w.name for w in await store.list(Widget)] == ["old"]

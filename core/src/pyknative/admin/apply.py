@@ -6,6 +6,12 @@ visible to validation as ``AdmissionContext.pending``. When any document has any
 the answer is a 422 Status with one cause per error; each cause names its document in a ``document`` key
 (``index``, ``apiVersion``, ``kind``, ``namespace``, ``name``) and keeps its field path as it is. Otherwise every
 object is written and reported as ``created``, ``configured`` or ``unchanged``, kubectl-style.
+
+The writes are one store transaction (:func:`pyknative.store.write_batch`): when one fails (a name taken since
+the plan, the store refusing a body), nothing of the batch is stored or changed, and the Status (the failed
+write's code) names that document the same way. A conflict with a write made since the plan (a controller
+writing status) re-plans the batch on the newest versions and tries again. On a store without transactions the
+writes go one by one and the answer also says what was applied before the failed one.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from pyknative.admin.status import BadRequestError, cause, status_body
 from pyknative.api.kinds import AdmissionContext, Kinds, admit
 from pyknative.api.meta import Resource
 from pyknative.errors import ConflictError, FieldError, NotFoundError, PyknativeError, ValidationError
-from pyknative.store import Store
+from pyknative.store import BatchWrite, BatchWriteError, Store, is_atomic, write_batch
 
 APPLY_PATH = "/apis/pyknative.dev/v1/apply"
 Action = Literal["created", "configured", "unchanged"]
@@ -54,7 +60,14 @@ class DocumentRef:
         return f"document {self.index + 1}" + (f" ({self.kind})" if self.kind else "")
 
 
-class ApplyInvalidError(PyknativeError):
+class ApplyError(PyknativeError):
+    """An apply that stored nothing (or, on a store without transactions, only what it says)."""
+
+    def status(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class ApplyInvalidError(ApplyError):
     """At least one document of an apply was refused; ``problems`` holds every error of every document."""
 
     status_code = 422
@@ -72,6 +85,25 @@ class ApplyInvalidError(PyknativeError):
         return status_body(str(self), code=self.status_code, reason=self.reason, causes=causes)
 
 
+class ApplyWriteError(ApplyError):
+    """Writing document ``ref`` failed with ``error``; ``before`` is what a store without transactions had
+    already applied (empty when the batch was one transaction, which then stored nothing)."""
+
+    def __init__(self, ref: DocumentRef, error: PyknativeError, before: Sequence[Applied], atomic: bool) -> None:
+        self.ref, self.error = ref, error
+        self.status_code, self.reason = error.status_code, error.reason
+        if atomic:
+            outcome = "nothing was applied"
+        else:
+            outcome = "applied before it: " + (", ".join(f"{_label(a.object)} {a.action}" for a in before) or "nothing")
+        super().__init__(f"applying document {ref.index + 1} ({ref}) failed: {error} ({outcome})")
+
+    def status(self) -> dict[str, Any]:
+        errors = self.error.errors if isinstance(self.error, ValidationError) else [FieldError("", str(self.error))]
+        causes = [cause(err, document=self.ref.to_dict()) for err in errors]
+        return status_body(str(self), code=self.status_code, reason=self.reason, causes=causes)
+
+
 @attrs.frozen
 class Applied:
     action: Action
@@ -80,6 +112,7 @@ class Applied:
 
 @attrs.frozen
 class _Plan:
+    ref: DocumentRef
     manifest: Resource  # as parsed, placed in its namespace
     admitted: Resource  # what will be written
     old: Resource | None
@@ -96,9 +129,9 @@ async def handle_apply(request: web.Request) -> web.Response:
     kinds, store = request.app[KINDS], request.app[STORE]
     try:
         plans = await plan_apply(kinds, store, request.app[ADMISSION](), docs, namespace)
-    except ApplyInvalidError as e:
+        applied = await execute_apply(kinds, store, plans)
+    except ApplyError as e:
         return web.json_response(e.status(), status=e.status_code)
-    applied = await execute_apply(kinds, store, plans)
     return web.json_response(
         {
             "apiVersion": "pyknative.dev/v1",
@@ -144,7 +177,7 @@ async def plan_apply(
     plans: list[_Plan] = []
     for ref, obj in parsed:
         try:
-            plans.append(await _prepare(kinds, ctx, obj, await _get_or_none(store, obj)))
+            plans.append(await _prepare(kinds, ctx, ref, obj, await _get_or_none(store, obj)))
         except ValidationError as e:
             problems.extend((ref, err) for err in e.errors)
     if problems:
@@ -153,47 +186,51 @@ async def plan_apply(
 
 
 async def execute_apply(kinds: Kinds, store: Store, plans: Sequence[_Plan]) -> list[Applied]:
-    """Write every planned object; a write that still fails (a race) names what was applied before it."""
-    done: list[Applied] = []
-    for plan in plans:
-        try:
-            done.append(await _write(kinds, store, plan))
-        except PyknativeError as e:
-            before = ", ".join(f"{_label(a.object)} {a.action}" for a in done) or "nothing"
-            err = PyknativeError(
-                f"applying {_label(plan.manifest)} failed: {e} (applied before it: {before})"
-            )
-            err.status_code, err.reason = e.status_code, e.reason
-            raise err from e
-    return done
-
-
-async def _write(kinds: Kinds, store: Store, plan: _Plan) -> Applied:
-    if plan.action == "unchanged":
-        assert plan.old is not None
-        return Applied("unchanged", plan.old)
-    if plan.action == "created":
-        return Applied("created", await store.create(plan.admitted))
+    """Write every planned object in one store transaction (see the module docstring); ApplyError otherwise."""
+    results: dict[int, Applied] = {}
+    todo = list(plans)
     for attempt in range(_UPDATE_TRIES):
-        try:
-            return Applied("configured", await store.update(plan.admitted))
-        except ConflictError:
-            if attempt == _UPDATE_TRIES - 1:
-                raise
-            # Someone (a controller writing status) got in between: redo the merge on the newest version.
-            old = await store.get(type(plan.manifest), plan.manifest.namespace, plan.manifest.name)
-            plan = await _prepare(kinds, plan.ctx, plan.manifest, old)
+        for plan in todo:
             if plan.action == "unchanged":
-                return Applied("unchanged", old)
+                assert plan.old is not None
+                results[plan.ref.index] = Applied("unchanged", plan.old)
+        writing = [p for p in todo if p.action != "unchanged"]
+        try:
+            written = await write_batch(store, [BatchWrite(_OPS[p.action], p.admitted) for p in writing])
+        except BatchWriteError as e:
+            for plan, obj in zip(writing, e.written, strict=False):
+                results[plan.ref.index] = Applied(plan.action, obj)
+            failed = writing[e.index]
+            if not isinstance(e.error, ConflictError) or attempt == _UPDATE_TRIES - 1:
+                before = [results[i] for i in sorted(results) if i < failed.ref.index]
+                raise ApplyWriteError(failed.ref, e.error, before, is_atomic(store)) from e
+            # Someone (a controller writing status) got in between: redo the merges on the newest versions.
+            todo = [await _refresh(kinds, store, p, len(plans)) for p in writing[len(e.written) :]]
+            continue
+        for plan, obj in zip(writing, written, strict=True):
+            results[plan.ref.index] = Applied(plan.action, obj)
+        return [results[p.ref.index] for p in plans]
     raise AssertionError("unreachable")
 
 
-async def _prepare(kinds: Kinds, ctx: AdmissionContext, obj: Resource, old: Resource | None) -> _Plan:
+_OPS: dict[Action, Literal["create", "update"]] = {"created": "create", "configured": "update"}
+
+
+async def _refresh(kinds: Kinds, store: Store, plan: _Plan, total: int) -> _Plan:
+    try:
+        return await _prepare(kinds, plan.ctx, plan.ref, plan.manifest, await _get_or_none(store, plan.manifest))
+    except ValidationError as e:
+        raise ApplyInvalidError([(plan.ref, err) for err in e.errors], total) from None
+
+
+async def _prepare(
+    kinds: Kinds, ctx: AdmissionContext, ref: DocumentRef, obj: Resource, old: Resource | None
+) -> _Plan:
     if old is None:
-        return _Plan(obj, await admit(kinds, obj, None, ctx), None, "created", ctx)
+        return _Plan(ref, obj, await admit(kinds, obj, None, ctx), None, "created", ctx)
     admitted = await admit(kinds, _merge(old, obj), old, ctx)
     action: Action = "unchanged" if admitted.to_dict() == old.to_dict() else "configured"
-    return _Plan(obj, admitted, old, action, ctx)
+    return _Plan(ref, obj, admitted, old, action, ctx)
 
 
 def _merge(old: Resource, new: Resource) -> Resource:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import yaml
 from aiohttp import web
 
+from pyknative.admin.body_shape import MAX_DEPTH, check_shape, load_yaml
 from pyknative.admin.status import BadRequestError
 from pyknative.api.meta import Resource
 from pyknative.store import matches, parse_selector
@@ -17,19 +19,30 @@ _YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-ya
 
 
 async def read_body(request: web.Request, *, multi: bool = False) -> Any:
-    """The request body: JSON, or YAML when the content type says so (``multi``: every YAML document, as a list)."""
-    text = await request.text()
+    """The request body: JSON, or YAML when the content type says so (``multi``: every YAML document, as a list).
+
+    The body must be UTF-8 (or the charset it names) and hold plain, bounded data (:func:`check_shape`).
+    """
+    try:
+        text = await request.text()
+    except (UnicodeDecodeError, LookupError) as e:
+        raise BadRequestError(f"the request body is not valid text in its charset: {e}") from None
     if not text.strip():
         raise BadRequestError("the request body is empty")
-    if request.content_type in _YAML_TYPES:
-        try:
-            if multi:
-                return [d for d in yaml.safe_load_all(text) if d is not None]
-            return yaml.safe_load(text)
-        except yaml.YAMLError as e:
-            raise BadRequestError(f"the request body is not valid YAML: {e}") from None
+    body = _parse(text, yaml_body=request.content_type in _YAML_TYPES, multi=multi)
+    check_shape(body)
+    return body
+
+
+def _parse(text: str, *, yaml_body: bool, multi: bool) -> Any:
     try:
+        if yaml_body:
+            return load_yaml(text, multi=multi)
         return json.loads(text)
+    except RecursionError:
+        raise BadRequestError(f"the request body is nested more than {MAX_DEPTH} levels deep") from None
+    except yaml.YAMLError as e:
+        raise BadRequestError(f"the request body is not valid YAML: {e}") from None
     except json.JSONDecodeError as e:
         raise BadRequestError(f"the request body is not valid JSON: {e}") from None
 
@@ -78,6 +91,8 @@ def number(query: Mapping[str, str], key: str) -> float | None:
         value = float(raw)
     except ValueError:
         raise BadRequestError(f"{key}: expected a number, got {raw!r}") from None
+    if not math.isfinite(value):
+        raise BadRequestError(f"{key}: expected a finite number, got {raw!r}")
     if value < 0:
         raise BadRequestError(f"{key}: must not be negative, got {raw!r}")
     return value

@@ -19,7 +19,7 @@ from pyknative.admin.status import BadRequestError, status_body
 from pyknative.admin.watch import stream_watch
 from pyknative.api.kinds import KindRegistration, Kinds, admit
 from pyknative.api.meta import Resource
-from pyknative.errors import NotFoundError
+from pyknative.errors import FieldError, NotFoundError, ValidationError
 
 
 def add_routes(app: web.Application) -> None:
@@ -119,7 +119,7 @@ async def create(request: web.Request) -> web.Response:
 async def update(request: web.Request) -> web.Response:
     t = _target(request)
     kinds, store = request.app[KINDS], request.app[STORE]
-    obj = _parse(kinds, object_body(await read_body(request)), t)
+    obj = _versioned(_parse(kinds, object_body(await read_body(request)), t))
     old = await store.get(t.cls, t.namespace or "", obj.name)
     obj = await admit(kinds, obj, old, request.app[ADMISSION]())
     return web.json_response((await store.update(obj)).to_dict())
@@ -127,7 +127,7 @@ async def update(request: web.Request) -> web.Response:
 
 async def update_status(request: web.Request) -> web.Response:
     t = _target(request)
-    obj = _parse(request.app[KINDS], object_body(await read_body(request)), t)
+    obj = _versioned(_parse(request.app[KINDS], object_body(await read_body(request)), t))
     return web.json_response((await request.app[STORE].update_status(obj)).to_dict())
 
 
@@ -174,6 +174,18 @@ def _parse(kinds: Kinds, doc: Mapping[str, Any], t: _Target) -> Resource:
     else:
         meta = attrs.evolve(meta, namespace=None)
     return attrs.evolve(obj, metadata=meta)
+
+
+def _versioned(obj: Resource) -> Resource:
+    """``obj``, which a PUT replaces the stored one with: as for a custom resource in Kubernetes, it must say
+    which version it replaces (no unconditional update, which would silently overwrite another's write)."""
+    if not obj.metadata.resource_version:
+        raise ValidationError(
+            [FieldError("metadata.resourceVersion", "Invalid value: 0x0: must be specified for an update")],
+            kind=obj.KIND.kind,
+            name=obj.name,
+        )
+    return obj
 
 
 def _latest_version(items: list[Resource]) -> str:

@@ -3,7 +3,8 @@
 Fields are declared with :func:`wire`; their key on the wire is the camelCase of the attribute name unless
 given. Keys a model does not know are kept in its ``extra`` mapping and written back unchanged, so a manifest
 round-trips through ``from_dict``/``to_dict`` without losing fields. Type mismatches are all collected and
-raised at once as a :class:`~pyknative.errors.ValidationError` naming each field path.
+raised at once as a :class:`~pyknative.errors.ValidationError` naming each field path. A ``null`` field is unset;
+a ``null`` list element or map value is a mismatch unless the element's type allows None.
 """
 
 from __future__ import annotations
@@ -181,6 +182,7 @@ def _union_loader(args: list[Any]) -> _Loader:
 def _tuple_loader(item: Any) -> _Loader:
     item_load = _loader(item)
     fast = _FAST.get(item_load)
+    null = _null_item(item)
 
     def load(value: Any, path: str, errors: list[FieldError]) -> Any:
         if not isinstance(value, list | tuple):
@@ -188,7 +190,10 @@ def _tuple_loader(item: Any) -> _Loader:
             return None
         if fast is not None and all(type(v) is fast for v in value):
             return tuple(value)
-        return tuple(None if v is None else item_load(v, f"{path}[{i}]", errors) for i, v in enumerate(value))
+        return tuple(
+            null(f"{path}[{i}]", errors) if v is None else item_load(v, f"{path}[{i}]", errors)
+            for i, v in enumerate(value)
+        )
 
     return load
 
@@ -196,6 +201,7 @@ def _tuple_loader(item: Any) -> _Loader:
 def _mapping_loader(item: Any) -> _Loader:
     item_load = _loader(item)
     fast = _FAST.get(item_load)
+    null = _null_item(item)
 
     def load(value: Any, path: str, errors: list[FieldError]) -> Any:
         if type(value) is not dict and not isinstance(value, Mapping):
@@ -203,9 +209,29 @@ def _mapping_loader(item: Any) -> _Loader:
             return None
         if fast is not None and all(type(v) is fast for v in value.values()):
             return dict(value)
-        return {k: None if v is None else item_load(v, _join(path, str(k)), errors) for k, v in value.items()}
+        return {
+            k: null(_join(path, str(k)), errors) if v is None else item_load(v, _join(path, str(k)), errors)
+            for k, v in value.items()
+        }
 
     return load
+
+
+def _null_item(tp: Any) -> Callable[[str, list[FieldError]], None]:
+    """What a ``null`` list element or map value loads as: absent where ``tp`` allows None (``Any``, ``X | None``),
+    else an error, as Kubernetes refuses ``containers: [null]`` or ``args: [null]`` (a null field is just unset)."""
+    origin = typing.get_origin(tp)
+    if tp is Any or tp is object or (origin in (typing.Union, types.UnionType) and _NONE in typing.get_args(tp)):
+        return lambda path, errors: None
+    if attrs.has(tp) or origin in (dict, Mapping, typing.Mapping) or tp in (dict, Mapping):
+        expected = "an object"
+    else:
+        expected = "a list" if origin is tuple else _name(tp)
+
+    def refuse(path: str, errors: list[FieldError]) -> None:
+        errors.append(FieldError(path, f"expected {expected}, got null"))
+
+    return refuse
 
 
 def _model_loader(cls: type) -> _Loader:

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from pyknative.api.meta import Resource
+from pyknative.api.meta_validation import validate_object_meta
 from pyknative.errors import FieldError, NotFoundError, ValidationError
 
 
@@ -171,7 +172,8 @@ class Kinds:
 
 
 async def admit(kinds: Kinds, obj: Resource, old: Resource | None, ctx: AdmissionContext) -> Resource:
-    """Default then validate ``obj`` (an update when ``old`` is given); raise ValidationError with every error."""
+    """Default then validate ``obj`` (an update when ``old`` is given), its metadata as Kubernetes does
+    (:mod:`pyknative.api.meta_validation`); raise ValidationError with every error."""
     reg = kinds.for_class(type(obj))
     errors: list[FieldError] = []
     if not obj.metadata.name and not obj.metadata.generate_name:
@@ -183,6 +185,7 @@ async def admit(kinds: Kinds, obj: Resource, old: Resource | None, ctx: Admissio
         if inspect.isawaitable(found):
             found = await found
         errors.extend(found)
+    errors.extend(validate_object_meta(obj.metadata, namespaced=obj.KIND.namespaced))
     if errors:
         raise ValidationError(errors, kind=obj.KIND.kind, name=obj.name)
     return obj

@@ -138,16 +138,40 @@ def _structured_parts(content_type: str, body: bytes) -> tuple[dict[str, str], b
         obj = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidEvent(f"the structured event is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise InvalidEvent("the structured event is nested too deeply to decode") from None
     if not isinstance(obj, dict):
         raise InvalidEvent(f"the structured event must be a JSON object, not {type(obj).__name__}")
+    specversion = obj.get("specversion")
+    rules = _RULES.get(specversion) if isinstance(specversion, str) else None
     attributes: dict[str, str] = {}
     for key, value in obj.items():
         if key == "data" or key == "data_base64" or value is None:
             continue
+        if not isinstance(value, str) and (key == "specversion" or (rules is not None and key in rules)):
+            # The spec's context attributes are all strings (String, URI-reference, Timestamp) in JSON.
+            raise InvalidEvent(f"attribute {key!r} must be a JSON string, not {_json_type(value)}")
         attributes[key] = _canonical(key, value)
-    data = _structured_data(obj, attributes)
+    if b"\\u" in body:  # only a \u escape can make a lone surrogate, which no header or byte string can carry
+        for key, value in attributes.items():
+            if not _is_text(value):
+                raise InvalidEvent(f"attribute {key!r} holds a lone surrogate, which is not Unicode text")
+    try:
+        data = _structured_data(obj, attributes)
+    except RecursionError:
+        raise InvalidEvent("the structured event's data is nested too deeply") from None
+    except UnicodeEncodeError:
+        raise InvalidEvent("the structured event's data holds a lone surrogate, which is not Unicode text") from None
     validate(attributes)
     return attributes, data
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _canonical(name: str, value: Any) -> str:
@@ -160,7 +184,15 @@ def _canonical(name: str, value: Any) -> str:
         return str(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    raise InvalidEvent(f"attribute {name!r} must be a string, boolean or integer, not {json.dumps(value)[:80]}")
+    raise InvalidEvent(f"attribute {name!r} must be a string, boolean or integer, not {_json_type(value)}")
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    return {dict: "an object", list: "an array"}.get(type(value), "a string")
 
 
 def _structured_data(obj: dict[str, Any], attributes: dict[str, str]) -> bytes:

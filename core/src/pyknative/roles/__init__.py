@@ -29,11 +29,14 @@ from pyknative.roles.kinds import KindRegistration, PrinterColumn
 from pyknative.roles.runtime import InstancesStatus, NotRunnableError, Runtime
 from pyknative.roles.scaler import MeasuringScaler, ScaleDecision, ScaleFloor, ScaleInput, Scaler
 from pyknative.roles.source import AdapterEnvironment, SourceAdapter
-from pyknative.roles.store import Store, WatchEvent
+from pyknative.roles.store import BatchStore, BatchWrite, BatchWriteError, Store, WatchEvent
 
 __all__ = [
     "AcceleratorProfile",
     "AdapterEnvironment",
+    "BatchStore",
+    "BatchWrite",
+    "BatchWriteError",
     "BuildExecutor",
     "BuildReporter",
     "ChannelBackend",

@@ -6,16 +6,39 @@ when ``spec`` changes; ``update`` never writes ``status`` and ``update_status`` 
 deleting an object deletes what it owns (ownerReferences, in the background); an object with finalizers is only
 marked (``deletionTimestamp``) until they are removed. ``watch`` replays changes after a resourceVersion, then
 follows live changes.
+
+A multi-object write (``pyknative apply`` of several documents) goes through :func:`write_batch`: a store that
+can write a batch in one transaction says so by having ``write_batch`` (:class:`BatchStore`, the embedded SQLite
+store does): every write is stored or none is, and watchers see the batch's events only after it commits. Any
+other store (say, one on the Kubernetes API, which has no transactions) gets the writes one after another, and
+the :class:`BatchWriteError` of a failed one lists what was stored before it.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Literal, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
 from pyknative.api.meta import Resource
+from pyknative.errors import PyknativeError
+from pyknative.store.selectors import SelectorError, matches, parse_selector
+
+__all__ = [
+    "BatchStore",
+    "BatchWrite",
+    "BatchWriteError",
+    "EventType",
+    "R",
+    "SelectorError",
+    "Store",
+    "WatchEvent",
+    "is_atomic",
+    "matches",
+    "parse_selector",
+    "write_batch",
+]
 
 R = TypeVar("R", bound=Resource)
 
@@ -63,66 +86,52 @@ class Store(Protocol):
         """Release the store's resources."""
 
 
-def parse_selector(selector: str | Mapping[str, str] | None) -> list[tuple[str, str, tuple[str, ...]]]:
-    """Parse a label selector into ``(key, op, values)`` with op in ``=``, ``!=``, ``in``, ``notin``, ``exists``, ``!``."""
-    if selector is None:
-        return []
-    if isinstance(selector, Mapping):
-        return [(k, "=", (v,)) for k, v in selector.items()]
-    out: list[tuple[str, str, tuple[str, ...]]] = []
-    for term in _split_terms(selector):
-        term = term.strip()
-        if not term:
-            continue
-        low = term.replace("\t", " ")
-        if " notin " in low or " in " in low:
-            op = "notin" if " notin " in low else "in"
-            key, _, rest = low.partition(f" {op} ")
-            values = tuple(v.strip() for v in rest.strip().strip("()").split(",") if v.strip())
-            out.append((key.strip(), op, values))
-        elif "!=" in term:
-            k, v = term.split("!=", 1)
-            out.append((k.strip(), "!=", (v.strip(),)))
-        elif "==" in term or "=" in term:
-            k, v = term.split("==", 1) if "==" in term else term.split("=", 1)
-            out.append((k.strip(), "=", (v.strip(),)))
-        elif term.startswith("!"):
-            out.append((term[1:].strip(), "!", ()))
-        else:
-            out.append((term, "exists", ()))
-    return out
+@attrs.frozen
+class BatchWrite:
+    """One write of a batch: ``create`` a new object or ``update`` a stored one (as :meth:`Store.update`)."""
+
+    op: Literal["create", "update"]
+    object: Resource
 
 
-def matches(labels: Mapping[str, str] | None, terms: list[tuple[str, str, tuple[str, ...]]]) -> bool:
-    labels = labels or {}
-    for key, op, values in terms:
-        have = labels.get(key)
-        if op == "=" and have != values[0]:
-            return False
-        if op == "!=" and have == values[0]:
-            return False
-        if op == "in" and have not in values:
-            return False
-        if op == "notin" and have in values:
-            return False
-        if op == "exists" and key not in labels:
-            return False
-        if op == "!" and key in labels:
-            return False
-    return True
+class BatchWriteError(PyknativeError):
+    """Write ``index`` of a batch failed with ``error`` (whose status code and reason this error takes);
+    ``written`` is what was stored before it: always empty from a :class:`BatchStore`."""
+
+    def __init__(self, index: int, error: PyknativeError, written: Sequence[Resource] = ()) -> None:
+        super().__init__(str(error))
+        self.index = index
+        self.error = error
+        self.written = list(written)
+        self.status_code, self.reason = error.status_code, error.reason
 
 
-def _split_terms(selector: str) -> list[str]:
-    terms, depth, cur = [], 0, ""
-    for ch in selector:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        if ch == "," and depth == 0:
-            terms.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    terms.append(cur)
-    return terms
+@runtime_checkable
+class BatchStore(Protocol):
+    """A store that writes a batch in one transaction (optional: see :func:`write_batch`)."""
+
+    async def write_batch(self, writes: Sequence[BatchWrite]) -> list[Resource]:
+        """Every write, in order, in one transaction: the stored objects, or BatchWriteError and nothing stored
+        (no watch event either; the batch's events follow its commit)."""
+
+
+def is_atomic(store: Store) -> bool:
+    """Whether ``store`` writes a batch all or nothing."""
+    return isinstance(store, BatchStore)
+
+
+async def write_batch(store: Store, writes: Sequence[BatchWrite]) -> list[Resource]:
+    """``writes`` in one transaction where ``store`` can (:class:`BatchStore`), else one after another; a failed
+    write raises :class:`BatchWriteError` naming it (and, from a store without transactions, what was stored)."""
+    if isinstance(store, BatchStore):
+        return await store.write_batch(writes)
+    written: list[Resource] = []
+    for index, write in enumerate(writes):
+        try:
+            if write.op == "create":
+                written.append(await store.create(write.object))
+            else:
+                written.append(await store.update(write.object))
+        except PyknativeError as e:
+            raise BatchWriteError(index, e, written) from e
+    return written

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,7 +32,7 @@ from pyknative.errors import (
     PyknativeError,
     ValidationError,
 )
-from pyknative.store import EventType, WatchEvent, matches, parse_selector
+from pyknative.store import BatchWrite, BatchWriteError, EventType, WatchEvent, matches, parse_selector
 from pyknative.store import _object_rules as rules
 from pyknative.store._sqlite_db import EventRow, ObjectKey, Row, StoreDb, dumps
 from pyknative.store._watch_hub import Change, GoneError, Watch, WatchHub
@@ -144,20 +144,8 @@ class SQLiteStore:
 
     async def create(self, obj: R) -> R:
         db = self._conn()
-        cls = type(obj)
-        given = obj.to_dict()
-        meta = given.get("metadata") or {}
-        if not meta.get("name") and not meta.get("generateName"):
-            raise ValidationError(
-                [FieldError("metadata.name", "name or generateName is required")], kind=cls.KIND.kind
-            )
         with self._write(db) as w:
-            key = self._free_key(db, cls, obj.namespace, meta.get("name"), meta.get("generateName"))
-            body = rules.prepare_create(
-                given, name=key.name, namespace=key.namespace, uid=str(uuid.uuid4()), now=self._now()
-            )
-            w.save("ADDED", key, body)
-            return w.built(cls, body)
+            return self._create(db, w, obj)
 
     async def update(self, obj: R) -> R:
         """Write metadata and spec; status, uid, creationTimestamp, generation and deletionTimestamp are kept.
@@ -165,11 +153,55 @@ class SQLiteStore:
         Emptying the finalizers of an object marked for deletion deletes it (the result is its last state).
         """
         db = self._conn()
+        stored, body = self._updated(db, obj)
+        if body is None:
+            return type(obj).from_dict(stored.body)
+        with self._write(db) as w:
+            return self._save_update(w, type(obj), stored, body)
+
+    async def write_batch(self, writes: Sequence[BatchWrite]) -> list[Resource]:
+        """Every create and update of ``writes``, in order, in one transaction (see :class:`~pyknative.store.BatchStore`):
+        a failed one rolls back the others and raises BatchWriteError with its index; watchers hear of the batch
+        after it commits."""
+        db = self._conn()
+        out: list[Resource] = []
+        with self._write(db) as w:
+            for index, write in enumerate(writes):
+                try:
+                    out.append(self._batch_write(db, w, write))
+                except PyknativeError as e:
+                    raise BatchWriteError(index, e) from e
+        return out
+
+    def _batch_write(self, db: StoreDb, w: _Write, write: BatchWrite) -> Resource:
+        if write.op == "create":
+            return self._create(db, w, write.object)
+        stored, body = self._updated(db, write.object)
+        if body is None:
+            return type(write.object).from_dict(stored.body)
+        return self._save_update(w, type(write.object), stored, body)
+
+    def _create(self, db: StoreDb, w: _Write, obj: R) -> R:
         cls = type(obj)
+        given = obj.to_dict()
+        meta = given.get("metadata") or {}
+        if not meta.get("name") and not meta.get("generateName"):
+            raise ValidationError(
+                [FieldError("metadata.name", "name or generateName is required")], kind=cls.KIND.kind
+            )
+        key = self._free_key(db, cls, obj.namespace, meta.get("name"), meta.get("generateName"))
+        body = rules.prepare_create(
+            given, name=key.name, namespace=key.namespace, uid=str(uuid.uuid4()), now=self._now()
+        )
+        w.save("ADDED", key, body)
+        return w.built(cls, body)
+
+    def _updated(self, db: StoreDb, obj: Resource) -> tuple[Row, dict[str, Any] | None]:
+        """The stored row ``obj`` updates and the body it becomes (None: the update changes nothing)."""
         stored = self._current(db, obj)
         body = rules.merge_update(stored.body, obj.to_dict())
         if rules.same_content(body, stored.body):
-            return cls.from_dict(stored.body)
+            return stored, None
         if rules.is_deleting(stored.body):
             added = set(rules.finalizers(body)) - set(rules.finalizers(stored.body))
             if added:
@@ -180,16 +212,18 @@ class SQLiteStore:
                             f"cannot add {sorted(added)} while the object is being deleted",
                         )
                     ],
-                    kind=cls.KIND.kind,
+                    kind=type(obj).KIND.kind,
                     name=obj.name,
                 )
-        with self._write(db) as w:
-            if rules.is_deleting(body) and not rules.finalizers(body):
-                w.remove(stored.key, stored.uid, body)
-            else:
-                w.save("MODIFIED", stored.key, body, stored.uid)
-                return w.built(cls, body)
-        return cls.from_dict(body)
+        return stored, body
+
+    @staticmethod
+    def _save_update(w: _Write, cls: type[R], stored: Row, body: dict[str, Any]) -> R:
+        if rules.is_deleting(body) and not rules.finalizers(body):
+            w.remove(stored.key, stored.uid, body)
+            return cls.from_dict(body)
+        w.save("MODIFIED", stored.key, body, stored.uid)
+        return w.built(cls, body)
 
     async def update_status(self, obj: R) -> R:
         db = self._conn()
@@ -248,6 +282,8 @@ class SQLiteStore:
             ]
         try:
             after = int(since)
+            if not 0 <= after < 2**63:  # a SQLite integer
+                raise ValueError(since)
         except ValueError:
             raise ValidationError(
                 [FieldError("resourceVersion", f"{since!r} is not a resourceVersion (an integer)")]
@@ -349,7 +385,14 @@ class _Write:
         uid = uid or body["metadata"]["uid"]
         rv = self._stamp(body)
         body_json = dumps(body)
-        self.db.put(key, uid, rv, body_json, rules.owner_uids(body))
+        try:
+            self.db.put(key, uid, rv, body_json, rules.owner_uids(body))
+        except UnicodeEncodeError:
+            raise ValidationError(
+                [FieldError("", "a string holds a lone surrogate, which is not Unicode text")],
+                kind=key.kind,
+                name=key.name,
+            ) from None
         self._log(type_, key, rv, body_json)
 
     def built(self, cls: type[R], body: dict[str, Any]) -> R:
