@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ from pyknative.scaling import MetricSample
 SAMPLE_PERIOD = 1.0
 
 
+@functools.lru_cache(maxsize=65536)
 def _rkey(key: str) -> RevisionKey:
     ns, name = key.split("/", 1)
     return RevisionKey(ns, name)
@@ -100,7 +102,7 @@ class EmbeddedDataPlane:
     def waiting_requests(self, key: str) -> int:
         """Requests held for the revision (the activator's queue)."""
         try:
-            return self.gateway.stats(_rkey(key), window=1.0).queued
+            return self.gateway.queued(_rkey(key))
         except (KeyError, AttributeError):
             return 0
 

@@ -207,6 +207,13 @@ class Gateway:
             raise KeyError(f"revision {key} is not set on this gateway")
         return rev.stats(window)
 
+    def queued(self, key: RevisionKey) -> int:
+        """Requests held for one revision now (what the autoscaler asks every tick: no window averages)."""
+        rev = self._revisions.get(key)
+        if rev is None:
+            raise KeyError(f"revision {key} is not set on this gateway")
+        return rev.queued
+
     def counters(self, key: RevisionKey) -> RevisionCounters:
         """The live counters of one revision (responses by status class, latency histogram); read, never write."""
         rev = self._revisions.get(key)

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import attrs
 
 from pyknative import FieldError
+from pyknative.autoscaling_settings import RevisionAutoscaling
 from pyknative.scaling import ScaleDecision, ScaleInput
 from pyknative_scaler_kpa import keys as k
 from pyknative_scaler_kpa.activation import Outcome, reconcile
@@ -23,6 +24,11 @@ from pyknative_scaler_kpa.state import KPAState
 from pyknative_scaler_kpa.validation import validate_annotations
 from pyknative_scaler_kpa.windows import concurrency, requests, window_average
 
+#: KPASpec by (id of the settings, containerConcurrency, reachability, progress deadline); the settings object is
+#: kept beside its spec, so an id reused by another object never matches
+_SPECS: dict[tuple[int, int, bool, float], tuple[RevisionAutoscaling, KPASpec]] = {}
+_SPECS_LIMIT = 4096
+
 
 @attrs.frozen
 class KPAScaler:
@@ -31,10 +37,21 @@ class KPAScaler:
     autoscaler_class: ClassVar[str] = k.KPA_CLASS
 
     def spec(self, inp: ScaleInput) -> KPASpec:
-        """The settings this input resolves to (the core's ``inp.settings``, containerConcurrency, reachability)."""
-        return spec_from(
-            inp.settings, inp.container_concurrency, inp.reachable, progress_deadline(inp.config)
-        )
+        """The settings this input resolves to (the core's ``inp.settings``, containerConcurrency, reachability).
+
+        Kept per settings object (the core shares one per distinct annotations and config): every revision is
+        decided every tick.
+        """
+        settings, deadline = inp.settings, progress_deadline(inp.config)
+        key = (id(settings), inp.container_concurrency, inp.reachable, deadline)
+        cached = _SPECS.get(key)
+        if cached is not None and cached[0] is settings:
+            return cached[1]
+        spec = spec_from(settings, inp.container_concurrency, inp.reachable, deadline)
+        if len(_SPECS) >= _SPECS_LIMIT:
+            _SPECS.clear()
+        _SPECS[key] = (settings, spec)
+        return spec
 
     def decide(self, inp: ScaleInput, state: Any) -> ScaleDecision:
         spec = self.spec(inp)

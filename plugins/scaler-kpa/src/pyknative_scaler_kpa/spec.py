@@ -8,6 +8,7 @@ metrics it accepts (another one reads as ``concurrency``) and the activation tim
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import attrs
@@ -109,9 +110,14 @@ def spec_from(
 
 def progress_deadline(config: Mapping[str, str]) -> float:
     """config-deployment's ``progress-deadline`` where the core passes it in ``ScaleInput.config`` (600 s else)."""
+    return _deadline(str(config.get(k.PROGRESS_DEADLINE_KEY, k.PROGRESS_DEADLINE_DEFAULT)))
+
+
+@functools.lru_cache(maxsize=256)
+def _deadline(text: str) -> float:
     try:
-        return parse_duration(str(config[k.PROGRESS_DEADLINE_KEY]))
-    except (KeyError, ValueError):
+        return parse_duration(text)
+    except ValueError:
         return parse_duration(k.PROGRESS_DEADLINE_DEFAULT)
 
 

@@ -83,6 +83,9 @@ class PodAutoscalerReconciler:
     tick: float = 2.0
     #: ``await floors(inp)``: every plugin's ``pyknative_scale_floor`` answer; the highest is applied
     floors: Callable[[ScaleInput], Awaitable[list[ScaleFloor | int | None]]] = _no_floors
+    #: per PodAutoscaler: the resourceVersion it has after this reconciler's last status, and what that status
+    #: was made of (a tick with the same version and inputs has nothing to write)
+    _status_of: dict[str, tuple[str | None, tuple]] = attrs.field(factory=dict, init=False)
 
     async def reconcile(self, key: str) -> float | None:
         namespace, name = key.split("/", 1)
@@ -90,6 +93,7 @@ class PodAutoscalerReconciler:
             pa = await self.store.get(PodAutoscaler, namespace, name)
         except NotFoundError:
             self.metrics.forget(key)
+            self._status_of.pop(key, None)
             return None
         now = rfc3339(self.clock())
         status = pa.status or PodAutoscalerStatus()
@@ -139,6 +143,10 @@ class PodAutoscalerReconciler:
             why = f": {decision.reason}" if decision.reason else ""
             await self.recorder.normal(pa, "ScaleTargetChanged", f"desired scale {max(previous, 0)} -> {decision.desired}{why}")
         inst = self.runtime.status(key)
+        observed, target = f"{decision.observed:.2f}", f"{decision.target:.2f}"
+        inputs = (decision.desired, decision.mode, decision.metric, observed, target, inst.ready)
+        if self._status_of.get(key) == (pa.metadata.resource_version, inputs):
+            return self.tick  # the status this tick would write is the one the PodAutoscaler has
         conditions = mark_initialized(conditions, inp, inst.ready, now)
         if inst.ready > 0:
             conditions = CONDITIONS.mark_true(conditions, "Active", now)
@@ -149,8 +157,8 @@ class PodAutoscalerReconciler:
         annotations = {
             MODE_ANNOTATION: decision.mode,
             METRIC_ANNOTATION: decision.metric,
-            OBSERVED_ANNOTATION: f"{decision.observed:.2f}",
-            TARGET_ANNOTATION: f"{decision.target:.2f}",
+            OBSERVED_ANNOTATION: observed,
+            TARGET_ANNOTATION: target,
         }
         new = attrs.evolve(
             status,
@@ -161,7 +169,8 @@ class PodAutoscalerReconciler:
             service_name=name,
             annotations=annotations,
         )
-        await update_status_if_changed(self.store, pa, attrs.evolve(pa, status=new))
+        written = await update_status_if_changed(self.store, pa, attrs.evolve(pa, status=new))
+        self._status_of[key] = (written.metadata.resource_version, inputs)
         return self.tick
 
     def _measure(self, key: str, scaler: Any, inst: InstancesStatus, rev: Revision) -> dict[str, float]:
