@@ -1,12 +1,13 @@
 """API-server rules over wire dicts: what create fills in, what update and update_status may change.
 
 Pure functions on the ``to_dict`` form of an object, shared by store backends. They never mutate their
-arguments; each returns a fresh dict.
+arguments; each returns a new top-level dict (and a new ``metadata``) that shares the other nested values with its
+arguments: they run on every write, callers pass bodies they just decoded or built, and nothing mutates a body
+below its top level (a write replaces ``metadata`` to stamp it).
 """
 
 from __future__ import annotations
 
-import copy
 import secrets
 import string
 from collections.abc import Mapping
@@ -59,17 +60,17 @@ def merge_update(stored: Mapping[str, Any], given: Mapping[str, Any]) -> dict[st
 
     ``metadata.generation`` is bumped when the spec part changed.
     """
-    out = {k: copy.deepcopy(v) for k, v in given.items() if k != "status"}
+    out = {k: v for k, v in given.items() if k != "status"}
     meta = dict(out.get("metadata") or {})
     old_meta = stored.get("metadata", {})
     for key in (*_SERVER_OWNED, "name", "namespace", "resourceVersion"):
         if key in old_meta:
-            meta[key] = copy.deepcopy(old_meta[key])
+            meta[key] = old_meta[key]
         else:
             meta.pop(key, None)
     out["metadata"] = meta
     if "status" in stored:
-        out["status"] = copy.deepcopy(stored["status"])
+        out["status"] = stored["status"]
     if spec_part(out) != spec_part(stored):
         meta["generation"] = int(old_meta.get("generation") or 0) + 1
     return out
@@ -77,11 +78,10 @@ def merge_update(stored: Mapping[str, Any], given: Mapping[str, Any]) -> dict[st
 
 def merge_status(stored: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
     """The result of ``update_status``: the stored object with the given status."""
-    out = copy.deepcopy(dict(stored))
+    out = {k: v for k, v in stored.items() if k != "status"}
+    out["metadata"] = dict(out.get("metadata") or {})
     if "status" in given:
-        out["status"] = copy.deepcopy(given["status"])
-    else:
-        out.pop("status", None)
+        out["status"] = given["status"]
     return out
 
 
@@ -89,7 +89,7 @@ def prepare_create(
     given: Mapping[str, Any], *, name: str, namespace: str, uid: str, now: str
 ) -> dict[str, Any]:
     """The body ``create`` stores (before its resourceVersion): server-owned metadata replaced."""
-    out = copy.deepcopy(dict(given))
+    out = dict(given)
     meta = dict(out.get("metadata") or {})
     for key in (*_SERVER_OWNED, "resourceVersion"):
         meta.pop(key, None)
