@@ -83,10 +83,12 @@ class LocalRuntime:
                 return  # nothing can start; the Revision reports what is missing
             replicas = min(replicas, len(runtime.instances(rev.key)))
         self._specs[rev.key] = spec
+        before = runtime.size(rev.key)
         await runtime.converge(spec, replicas, wait=False)
-        # Let new instances spawn before the caller goes on: a cold start waits for them, not for the status and
-        # event writes the autoscaler does next.
-        await asyncio.sleep(0)
+        if before < replicas:
+            # Let new instances spawn before the caller goes on: a cold start waits for them, not for the status
+            # and event writes the autoscaler does next.
+            await asyncio.sleep(0)
 
     def _spec(self, rev: Revision, sources: Sources) -> ProcessSpec:
         """The spec of ``rev`` over ``sources``, built again only when the revision or one of them changed (the

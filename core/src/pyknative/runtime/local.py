@@ -182,6 +182,8 @@ class LocalProcessRuntime:
         if self._closed:
             raise RuntimeError("LocalProcessRuntime is closed")
         rev = self._revision(spec.key)
+        if len(rev.members) == replicas and not rev.lock.locked() and all(m.instance.spec is spec for m in rev.members):
+            return  # converged already (every autoscaler tick asks): nothing to start, stop or replace
         async with rev.lock:
             outdated = [m for m in rev.members if m.instance.spec != spec]
             kept = [m for m in rev.members if m.instance.spec == spec]
@@ -199,6 +201,11 @@ class LocalProcessRuntime:
                     task.add_done_callback(lambda _t, m=member: self._leaving.pop(m, None))
                 return
             await self._stop_members(spec.key, leaving)
+
+    def size(self, key: str) -> int:
+        """How many instances ``key`` has (starting, ready or stopping to be replaced)."""
+        rev = self._revisions.get(key)
+        return len(rev.members) if rev else 0
 
     def instances(self, key: str) -> list[InstanceState]:
         """The instances of ``key``, oldest first (none for an unknown key)."""

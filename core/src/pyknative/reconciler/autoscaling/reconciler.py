@@ -95,9 +95,7 @@ class PodAutoscalerReconciler:
             self.metrics.forget(key)
             self._status_of.pop(key, None)
             return None
-        now = rfc3339(self.clock())
         status = pa.status or PodAutoscalerStatus()
-        conditions = CONDITIONS.initialize(status.conditions, now)
         try:
             rev = await self.store.get(Revision, namespace, name)
         except NotFoundError:
@@ -107,6 +105,8 @@ class PodAutoscalerReconciler:
         try:
             scaler = await self.scaler_for(cls)
         except BackendNotInstalledError as e:
+            now = rfc3339(self.clock())
+            conditions = CONDITIONS.initialize(status.conditions, now)
             conditions = CONDITIONS.mark_false(conditions, "Active", now, "ScalerNotInstalled", str(e))
             new = attrs.evolve(status, conditions=conditions, observed_generation=pa.metadata.generation)
             await update_status_if_changed(self.store, pa, attrs.evolve(pa, status=new))
@@ -128,7 +128,7 @@ class PodAutoscalerReconciler:
             reachable=(pa.spec.reachability if pa.spec else None) != UNREACHABLE,
             resources=self._measure(key, scaler, inst, rev),
             wall=self.clock().timestamp(),
-            initialized=cond.is_true(conditions, "ScaleTargetInitialized"),
+            initialized=cond.is_true(status.conditions, "ScaleTargetInitialized"),
         )
         decision = scaler.decide(inp, self.metrics.state.get(key))
         decision = apply_floors(decision, await self.floors(inp), inp)
@@ -147,7 +147,8 @@ class PodAutoscalerReconciler:
         inputs = (decision.desired, decision.mode, decision.metric, observed, target, inst.ready)
         if self._status_of.get(key) == (pa.metadata.resource_version, inputs):
             return self.tick  # the status this tick would write is the one the PodAutoscaler has
-        conditions = mark_initialized(conditions, inp, inst.ready, now)
+        now = rfc3339(self.clock())
+        conditions = mark_initialized(CONDITIONS.initialize(status.conditions, now), inp, inst.ready, now)
         if inst.ready > 0:
             conditions = CONDITIONS.mark_true(conditions, "Active", now)
         elif decision.desired == 0:
