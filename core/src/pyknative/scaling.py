@@ -38,7 +38,13 @@ class MetricSample:
 
 
 def _settings_of(inp: ScaleInput) -> RevisionAutoscaling:
-    return _resolved(frozenset(inp.annotations.items()), frozenset(inp.config.items()))
+    return settings_for(inp.annotations, inp.config)
+
+
+def settings_for(annotations: Mapping[str, str], config: Mapping[str, str]) -> RevisionAutoscaling:
+    """A revision's autoscaling settings from its annotations over ``config-autoscaler`` values (as
+    ``ScaleInput.settings``), resolved once per distinct pair."""
+    return _resolved(frozenset(annotations.items()), frozenset(config.items()))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -59,7 +65,8 @@ class ScaleInput:
     config: Mapping[str, str]
     #: the revision's ``containerConcurrency`` (0 = unlimited)
     container_concurrency: int
-    #: per-second samples, oldest first, covering at least the longest window the scaler may use
+    #: per-second samples, oldest first: those of the revision's stable window (the longest of Knative's
+    #: windows) and a few seconds before it
     samples: tuple[MetricSample, ...]
     #: instances currently ready to serve
     ready: int

@@ -139,3 +139,16 @@ async def test_a_measure_that_takes_instances_gets_their_start_and_readiness_tim
     assert scaler.seen == [(ready, starting)]
     # a measure without the keyword is called as before (the test above), with the ready pids only
 
+
+
+def test_the_scaler_gets_the_samples_of_the_stable_window_not_the_whole_hour_kept():
+    from pyknative.reconciler.autoscaling.metrics import MetricsCollector
+    from pyknative.scaling import MetricSample
+
+    m = MetricsCollector()
+    for t in range(1000):
+        m.record("ns/r", MetricSample(time=float(t), concurrency=1.0, requests=1.0))
+    assert len(m.samples("ns/r")) == 1000
+    recent = m.samples("ns/r", since=936.5)
+    assert [s.time for s in recent] == [float(t) for t in range(937, 1000)]
+    assert m.samples("ns/r", since=5000.0) == () and m.samples("other", since=0.0) == ()

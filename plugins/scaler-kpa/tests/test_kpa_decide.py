@@ -217,3 +217,18 @@ def test_a_restarted_platform_does_not_force_an_initialized_revision_back_to_its
 
     assert first_tick(initialized=False) == 3  # a new revision starts at its initial scale
     assert first_tick(initialized=True) <= 1  # one that reached it before the restart is not sent back
+
+
+def test_a_decision_on_the_stable_window_tail_is_the_decision_on_the_whole_history():
+    """The core hands the scaler the samples of the stable window and a few seconds before it: averages over
+    that tail equal those over an hour of history, with a history running through the window and one that
+    starts inside it."""
+    from pyknative.scaling import MetricSample
+    from pyknative_scaler_kpa.windows import concurrency, window_average
+
+    now = 3600.4
+    for start in (0, 3570):  # a whole hour of samples, or 30 s of them
+        full = tuple(MetricSample(time=float(t), concurrency=float(t % 7), requests=1.0) for t in range(start, 3600))
+        tail = tuple(s for s in full if s.time >= now - 60 - 3)
+        for window in (60.0, 6.0):
+            assert window_average(tail, now, window, concurrency) == window_average(full, now, window, concurrency)

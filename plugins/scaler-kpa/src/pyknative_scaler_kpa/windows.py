@@ -35,7 +35,10 @@ def window_average(
     first_write: int | None = None
     last_write: int | None = None
     total = 0.0
-    for sample in sorted(samples, key=lambda s: s.time):
+    seq = tuple(samples)
+    if any(a.time > b.time for a, b in zip(seq, seq[1:])):  # the core hands them oldest first
+        seq = tuple(sorted(seq, key=lambda s: s.time))
+    for sample in seq:
         bucket = math.floor(sample.time)
         if bucket > now_bucket:
             continue

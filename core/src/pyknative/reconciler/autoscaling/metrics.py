@@ -37,8 +37,21 @@ class MetricsCollector:
     def record(self, key: str, sample: MetricSample) -> None:
         self._samples.setdefault(key, deque(maxlen=MAX_SAMPLES)).append(sample)
 
-    def samples(self, key: str) -> tuple[MetricSample, ...]:
-        return tuple(self._samples.get(key, ()))
+    def samples(self, key: str, since: float | None = None) -> tuple[MetricSample, ...]:
+        """The samples of ``key``, oldest first; with ``since``, only those taken at or after it (read from the
+        newest end: a revision keeps up to an hour of them, and is decided every tick)."""
+        kept = self._samples.get(key)
+        if not kept:
+            return ()
+        if since is None:
+            return tuple(kept)
+        recent: list[MetricSample] = []
+        for sample in reversed(kept):
+            if sample.time < since:
+                break
+            recent.append(sample)
+        recent.reverse()
+        return tuple(recent)
 
     def poke(self, key: str) -> None:
         """A request is waiting for ``key`` with no instance to serve it."""

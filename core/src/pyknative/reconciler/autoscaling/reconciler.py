@@ -33,10 +33,13 @@ from pyknative.reconciler.autoscaling.metrics import MetricsCollector
 from pyknative.reconciler.children import update_status_if_changed
 from pyknative.reconciler.events import EventRecorder
 from pyknative.runtime.api import InstancesStatus, NotRunnableError, Runtime
-from pyknative.scaling import MeasuringScaler, ScaleFloor, ScaleInput, call_measure
+from pyknative.scaling import MeasuringScaler, ScaleFloor, ScaleInput, call_measure, settings_for
 from pyknative.store import Store
 from pyknative.timeutil import rfc3339
 
+#: seconds of samples handed to the scaler before its stable window: one older than the window tells a history
+#: that runs through it from one that starts inside it (Knative's window average divides by the seconds covered)
+SAMPLES_BEFORE_WINDOW = 3.0
 CONDITIONS = cond.ConditionSet("Ready", ("Active", "ScaleTargetInitialized"))
 MODE_ANNOTATION = "autoscaling.pyknative.dev/mode"
 METRIC_ANNOTATION = "autoscaling.pyknative.dev/metric"
@@ -115,16 +118,18 @@ class PodAutoscalerReconciler:
         inst = self.runtime.status(key)
         pokes = self.metrics.take_pokes(key)
         previous = self.metrics.desired.get(key, status.desired_scale if status.desired_scale is not None else -1)
+        annotations, config, tick_at = dict(pa.metadata.annotations or {}), self.autoscaler_config(), time.monotonic()
+        window = settings_for(annotations, config).stable_window + SAMPLES_BEFORE_WINDOW
         inp = ScaleInput(
             key=key,
-            annotations=dict(pa.metadata.annotations or {}),
-            config=self.autoscaler_config(),
+            annotations=annotations,
+            config=config,
             container_concurrency=(pa.spec.container_concurrency if pa.spec else 0) or 0,
-            samples=self.metrics.samples(key),
+            samples=self.metrics.samples(key, since=tick_at - window),
             ready=inst.ready,
             current_desired=max(previous, 0),
             pending_requests=max(pokes, self.waiting(key)),
-            now=time.monotonic(),
+            now=tick_at,
             reachable=(pa.spec.reachability if pa.spec else None) != UNREACHABLE,
             resources=self._measure(key, scaler, inst, rev),
             wall=self.clock().timestamp(),
