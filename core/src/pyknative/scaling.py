@@ -111,6 +111,10 @@ class ScaleDecision:
     state: Any = None
     #: a short human reason, recorded as a scale event when the desired scale changes
     reason: str = ""
+    #: the scaler's promise that, while no traffic arrives (every sample zero), no request waits and the ready
+    #: instances stay as they are, its decisions stay this one until this time (``ScaleInput.now``'s clock);
+    #: the core may then decide less often (it still does at least every ``QUIET_MAX_SECONDS``). None: no promise
+    quiet_until: float | None = None
 
 
 @attrs.frozen

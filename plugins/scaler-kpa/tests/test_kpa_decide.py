@@ -223,8 +223,9 @@ def test_a_decision_on_the_stable_window_tail_is_the_decision_on_the_whole_histo
     """The core hands the scaler the samples of the stable window and a few seconds before it: averages over
     that tail equal those over an hour of history, with a history running through the window and one that
     starts inside it."""
-    from pyknative.scaling import MetricSample
     from pyknative_scaler_kpa.windows import concurrency, window_average
+
+    from pyknative.scaling import MetricSample
 
     now = 3600.4
     for start in (0, 3570):  # a whole hour of samples, or 30 s of them

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
+import pytest
 from pyknative_scaler_kpa import KPAScaler
 
 from pyknative.scaling import MetricSample, ScaleInput
@@ -70,3 +72,45 @@ def test_request_at_zero_wakes_the_revision_immediately():
                  pending=lambda t, ready: 3 if t >= 300 and ready == 0 else 0)
     assert trace[299][1] == 0
     assert trace[300][1] == 2  # the activator's poke: at least activation-scale at once
+
+
+def _run_quiet(load: Callable[[int], float], seconds: int, annotations: dict[str, str] | None = None) -> list[int]:
+    """The desired scale per second when decisions are made as the core makes them with ``quiet_until``: every
+    second, except that after a quiet decision the next comes at its promise (at most 10 s on), or at once when
+    traffic arrives; between decisions the last one holds."""
+    scaler, state, ready, desired = KPAScaler(), None, 0, 0
+    samples: list[MetricSample] = []
+    out, next_at, quiet = [], 0, False
+    for t in range(seconds):
+        if t >= next_at or (quiet and samples and samples[-1].concurrency > 0):
+            inp = ScaleInput(
+                key="default/app-00001", annotations={A + k: v for k, v in (annotations or {}).items()},
+                config={}, container_concurrency=0, samples=tuple(samples[-120:]), ready=ready,
+                current_desired=desired, pending_requests=0, now=float(t),
+            )
+            decision = scaler.decide(inp, state)
+            quiet = decision.quiet_until is not None and decision.desired == desired
+            next_at = t + 1 if not quiet else max(t + 1, math.ceil(min(decision.quiet_until, t + 10)))
+            state, desired = decision.state, decision.desired
+        out.append(desired)
+        ready = desired
+        samples.append(MetricSample(time=float(t), concurrency=load(t) if ready else 0.0, requests=load(t)))
+    return out
+
+
+@pytest.mark.parametrize(
+    "annotations",
+    [
+        {},  # Knative's defaults: initial scale 1, burst capacity 200 (the activator stays in the path)
+        {"target-burst-capacity": "0"},
+        {"min-scale": "1"},
+        {"initial-scale": "3"},
+        {"scale-to-zero-pod-retention-period": "45s"},
+        {"window": "20s"},
+    ],
+)
+@pytest.mark.parametrize("load", [lambda t: 0.0, lambda t: 100.0 if 30 <= t < 50 else 0.0,
+                                  lambda t: 150.0 if t in (100, 101, 250) else 0.0])
+def test_deciding_less_often_while_quiet_gives_the_same_scale_every_second(annotations, load):
+    every_second = [d for _, d, _ in _run(load, 400, annotations)]
+    assert _run_quiet(load, 400, annotations) == every_second

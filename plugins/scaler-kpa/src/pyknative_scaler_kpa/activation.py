@@ -12,6 +12,8 @@ not yet allowed the scale is held where it is, as Knative leaves the Deployment 
 
 from __future__ import annotations
 
+import math
+
 import attrs
 
 from pyknative_scaler_kpa.durations import format_duration
@@ -135,3 +137,24 @@ def reconcile(
         state, activity=activity, activity_since=since, proxy_since=proxy_since, initialized=initialized
     )
     return Outcome(desired=max(0, desired), want=want, reason=reason, state=new_state)
+
+
+def quiet_until(spec: KPASpec, decided: int, state: KPAState, now: float) -> float:
+    """When, with no demand (the decider asking ``decided`` on zero traffic) and the ready instances unchanged,
+    a later tick's outcome could first differ from this one's: the next deadline of the way to zero (``inf``
+    when none lies ahead). ``state`` is the state this tick ends with."""
+    want = apply_bounds(spec.min_scale, spec.max_scale, decided)
+    if spec.initial_scale > 1 and not state.initialized:
+        want = apply_bounds(max(spec.initial_scale, spec.min_scale), spec.max_scale, decided)
+    if want != 0 or not spec.enable_scale_to_zero:
+        return math.inf
+    if state.activity == ACTIVATING:
+        return state.activity_since + spec.activation_timeout
+    if state.activity == ACTIVE:
+        return state.activity_since + spec.stable_window
+    deadlines = [state.activity_since + max(spec.grace_period, spec.retention_period)]
+    if spec.retention_period > 0:
+        deadlines.append(state.activity_since + spec.retention_period)
+    if state.proxy_since is not None:
+        deadlines.append(state.proxy_since + spec.grace_period)
+    return min(deadlines)  # one already past: the next tick may move (the promise ends now)

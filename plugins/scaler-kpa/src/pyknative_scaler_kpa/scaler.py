@@ -17,7 +17,7 @@ from pyknative import FieldError
 from pyknative.autoscaling_settings import RevisionAutoscaling
 from pyknative.scaling import ScaleDecision, ScaleInput
 from pyknative_scaler_kpa import keys as k
-from pyknative_scaler_kpa.activation import Outcome, reconcile
+from pyknative_scaler_kpa.activation import Outcome, quiet_until, reconcile
 from pyknative_scaler_kpa.decider import DeciderResult, Observed, decide_metric, start_state
 from pyknative_scaler_kpa.spec import KPASpec, progress_deadline, spec_from
 from pyknative_scaler_kpa.state import KPAState
@@ -77,6 +77,16 @@ class KPAScaler:
             spec, decided, result.excess_burst_capacity, inp.ready, held, inp.now, result.state
         )
         mode = "panic" if result.panicking else "stable"
+        quiet = None
+        if (
+            observed.stable == 0 and observed.panic == 0 and not poked and not result.panicking
+            and result.delayed_from is None and outcome.desired == held
+        ):  # nothing but the clock moves this revision: say until when its decisions stay this one
+            again = reconcile(  # the next tick, were it now: a state this tick changed may move it at once
+                spec, decided, result.excess_burst_capacity, inp.ready, outcome.desired, inp.now, outcome.state
+            )
+            if again.desired == outcome.desired and again.state.activity == outcome.state.activity:
+                quiet = quiet_until(spec, decided, outcome.state, inp.now)
         return ScaleDecision(
             desired=outcome.desired,
             mode=mode,
@@ -86,6 +96,7 @@ class KPAScaler:
             excess_burst_capacity=result.excess_burst_capacity,
             state=outcome.state,
             reason=self._reason(spec, inp, observed, result, outcome, mode, poked),
+            quiet_until=quiet,
         )
 
     def validate(self, annotations: Mapping[str, str], path: str) -> list[FieldError]:

@@ -36,7 +36,7 @@ def window_average(
     last_write: int | None = None
     total = 0.0
     seq = tuple(samples)
-    if any(a.time > b.time for a, b in zip(seq, seq[1:])):  # the core hands them oldest first
+    if any(a.time > b.time for a, b in zip(seq, seq[1:], strict=False)):  # the core hands them oldest first
         seq = tuple(sorted(seq, key=lambda s: s.time))
     for sample in seq:
         bucket = math.floor(sample.time)

@@ -33,10 +33,19 @@ from pyknative.reconciler.autoscaling.metrics import MetricsCollector
 from pyknative.reconciler.children import update_status_if_changed
 from pyknative.reconciler.events import EventRecorder
 from pyknative.runtime.api import InstancesStatus, NotRunnableError, Runtime
-from pyknative.scaling import MeasuringScaler, ScaleFloor, ScaleInput, call_measure, settings_for
+from pyknative.scaling import (
+    MeasuringScaler,
+    ScaleDecision,
+    ScaleFloor,
+    ScaleInput,
+    call_measure,
+    settings_for,
+)
 from pyknative.store import Store
 from pyknative.timeutil import rfc3339
 
+#: the longest a quiet revision goes undecided (see ``ScaleDecision.quiet_until``)
+QUIET_MAX_SECONDS = 10.0
 #: seconds of samples handed to the scaler before its stable window: one older than the window tells a history
 #: that runs through it from one that starts inside it (Knative's window average divides by the seconds covered)
 SAMPLES_BEFORE_WINDOW = 3.0
@@ -119,13 +128,13 @@ class PodAutoscalerReconciler:
         pokes = self.metrics.take_pokes(key)
         previous = self.metrics.desired.get(key, status.desired_scale if status.desired_scale is not None else -1)
         annotations, config, tick_at = dict(pa.metadata.annotations or {}), self.autoscaler_config(), time.monotonic()
-        window = settings_for(annotations, config).stable_window + SAMPLES_BEFORE_WINDOW
+        seconds = settings_for(annotations, config).stable_window + SAMPLES_BEFORE_WINDOW
         inp = ScaleInput(
             key=key,
             annotations=annotations,
             config=config,
             container_concurrency=(pa.spec.container_concurrency if pa.spec else 0) or 0,
-            samples=self.metrics.samples(key, since=tick_at - window),
+            samples=self.metrics.samples(key, seconds),
             ready=inst.ready,
             current_desired=max(previous, 0),
             pending_requests=max(pokes, self.waiting(key)),
@@ -135,8 +144,9 @@ class PodAutoscalerReconciler:
             wall=self.clock().timestamp(),
             initialized=cond.is_true(status.conditions, "ScaleTargetInitialized"),
         )
-        decision = scaler.decide(inp, self.metrics.state.get(key))
-        decision = apply_floors(decision, await self.floors(inp), inp)
+        decided = scaler.decide(inp, self.metrics.state.get(key))
+        decision = apply_floors(decided, await self.floors(inp), inp)
+        delay = self._next_tick(key, inp, decided, decision, pokes)
         self.metrics.state[key] = decision.state
         self.metrics.desired[key] = decision.desired
         self.metrics.decisions[key] = decision
@@ -151,7 +161,7 @@ class PodAutoscalerReconciler:
         observed, target = f"{decision.observed:.2f}", f"{decision.target:.2f}"
         inputs = (decision.desired, decision.mode, decision.metric, observed, target, inst.ready)
         if self._status_of.get(key) == (pa.metadata.resource_version, inputs):
-            return self.tick  # the status this tick would write is the one the PodAutoscaler has
+            return delay  # the status this tick would write is the one the PodAutoscaler has
         now = rfc3339(self.clock())
         conditions = mark_initialized(CONDITIONS.initialize(status.conditions, now), inp, inst.ready, now)
         if inst.ready > 0:
@@ -177,7 +187,25 @@ class PodAutoscalerReconciler:
         )
         written = await update_status_if_changed(self.store, pa, attrs.evolve(pa, status=new))
         self._status_of[key] = (written.metadata.resource_version, inputs)
-        return self.tick
+        return delay
+
+    def _next_tick(
+        self, key: str, inp: ScaleInput, decided: ScaleDecision, decision: ScaleDecision, pokes: int
+    ) -> float:
+        """Seconds to the next decision: the tick, or longer while the scaler promises that nothing but traffic,
+        a waiting request or an instance change moves its decision (each of which brings the key back at once);
+        at most ``QUIET_MAX_SECONDS``, so that a scale floor that begins meanwhile is applied soon."""
+        quiet = (
+            decided.quiet_until is not None
+            and decision == decided  # no floor holds the scale
+            and decision.desired == inp.current_desired
+            and pokes == 0
+            and inp.pending_requests == 0
+        )
+        self.metrics.quiet(key, quiet)
+        if not quiet:
+            return self.tick
+        return max(self.tick, min(decided.quiet_until - inp.now, QUIET_MAX_SECONDS))
 
     def _measure(self, key: str, scaler: Any, inst: InstancesStatus, rev: Revision) -> dict[str, float]:
         """A measuring scaler's reading of the ready instances (``{}`` for other scalers or with none ready), with
