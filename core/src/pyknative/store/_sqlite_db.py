@@ -15,6 +15,8 @@ from typing import Any
 
 import attrs
 
+from pyknative.store._checkpointer import Checkpointer
+
 _SCHEMA_VERSION = 1
 _CACHE_KIB = 64 * 1024
 
@@ -90,6 +92,27 @@ class StoreDb:
     """A connection to one store file, in WAL mode (``":memory:"`` gives a throwaway store)."""
 
     conn: sqlite3.Connection
+    checkpointer: Checkpointer | None = None
+    #: the latest resourceVersion, kept here (the ``rv`` counter is written at history cuts and on close, and
+    #: on open the newest of it, the history and the objects wins: every write leaves its version in one)
+    _rv: int = attrs.field(init=False, default=0)
+    _rv_at_begin: int = attrs.field(init=False, default=0)
+    #: SQLite's ``data_version`` when ``_rv`` was last read: another connection's commit changes it
+    _seen: int | None = attrs.field(init=False, default=None)
+
+    def _sync_rv(self) -> None:
+        """Read the latest resourceVersion again if another connection to the file wrote since."""
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version == self._seen:
+            return
+        self._seen = version
+        self._rv = max(
+            self._rv,
+            self.conn.execute(
+                "SELECT max((SELECT value FROM counters WHERE name = 'rv'),"
+                " coalesce((SELECT max(rv) FROM events), 0), coalesce((SELECT max(rv) FROM objects), 0))"
+            ).fetchone()[0],
+        )
 
     @classmethod
     def open(cls, path: Path | str) -> StoreDb:
@@ -115,16 +138,28 @@ class StoreDb:
                     f"{target}: store schema version {version} is not supported (expected {_SCHEMA_VERSION})"
                 )
             conn.executescript(f"BEGIN; {_SCHEMA} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;")
+            checkpointer = None
+            if target != ":memory:":
+                conn.execute("PRAGMA wal_autocheckpoint = 0")  # a thread does it (see _checkpointer)
+                checkpointer = Checkpointer(target)
         except BaseException:
             conn.close()
             raise
-        return cls(conn)
+        return cls(conn, checkpointer)
 
     def close(self) -> None:
+        try:
+            self.conn.execute("UPDATE counters SET value = ? WHERE name = 'rv'", (self._rv,))
+        except sqlite3.Error:
+            pass  # the next open finds the version in the history and the objects
+        if self.checkpointer is not None:
+            self.checkpointer.close()
         self.conn.close()
 
     def begin(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
+        self._sync_rv()
+        self._rv_at_begin = self._rv
 
     def commit(self) -> None:
         self.conn.execute("COMMIT")
@@ -132,6 +167,7 @@ class StoreDb:
     def rollback(self) -> None:
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
+            self._rv = self._rv_at_begin
 
     # -- objects --
 
@@ -188,12 +224,14 @@ class StoreDb:
     # -- resourceVersion and history --
 
     def next_rv(self) -> int:
-        return self.conn.execute(
-            "UPDATE counters SET value = value + 1 WHERE name = 'rv' RETURNING value"
-        ).fetchone()[0]
+        """The next resourceVersion (in a write transaction: a rollback takes it back)."""
+        self._rv += 1
+        return self._rv
 
     def current_rv(self) -> int:
-        return self._counter("rv")
+        if not self.conn.in_transaction:
+            self._sync_rv()
+        return self._rv
 
     def compacted_rv(self) -> int:
         """Events up to and including this resourceVersion are no longer kept."""
@@ -214,7 +252,11 @@ class StoreDb:
         floor = self.current_rv() - keep
         if floor >= self.compacted_rv() + max(1, keep // 10):
             self.conn.execute("DELETE FROM events WHERE rv <= ?", (floor,))
-            self.conn.execute("UPDATE counters SET value = ? WHERE name = 'compacted'", (floor,))
+            self.conn.execute(
+                "UPDATE counters SET value = CASE name WHEN 'compacted' THEN ? ELSE ? END"
+                " WHERE name IN ('compacted', 'rv')",
+                (floor, self._rv),
+            )
 
     def events_after(
         self, rv: int, api_version: str | None, kind: str | None, namespace: str | None
