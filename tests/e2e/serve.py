@@ -111,3 +111,17 @@ def get(gateway: tuple[str, int], host: str, path: str = "/", timeout: float = 3
         return resp.status, resp.read().decode()
     finally:
         conn.close()
+
+
+def alive(procs: list) -> list:
+    """The psutil processes of ``procs`` still running (zombies count as gone)."""
+    import psutil
+
+    out = []
+    for p in procs:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                out.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return out

@@ -11,7 +11,7 @@ import psutil
 import pytest
 
 from pyknative.runtime._leftovers import MARKER, runtime_key
-from tests.e2e.serve import Served, get
+from tests.e2e.serve import Served, alive, get
 
 pytestmark = pytest.mark.slow
 
@@ -32,20 +32,10 @@ spec:
 """
 
 
-def _running(procs: list[psutil.Process]) -> list[psutil.Process]:
-    out = []
-    for p in procs:
-        try:
-            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
-                out.append(p)
-        except psutil.NoSuchProcess:
-            pass
-    return out
-
 
 def _wait_gone(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
     deadline = time.monotonic() + timeout
-    while (left := _running(procs)) and time.monotonic() < deadline:
+    while (left := alive(procs)) and time.monotonic() < deadline:
         time.sleep(0.05)
     return left
 
@@ -111,11 +101,11 @@ def test_sigkilled_platform_leaves_no_process_and_one_instance_serves_after_rest
         assert not left, [(p.pid, p.cmdline()) for p in left]
     else:
         time.sleep(0.5)
-        assert _running(tree[1:]), "the forked server should have survived until the restart"
+        assert alive(tree[1:]), "the forked server should have survived until the restart"
 
     served = Served(data_dir).start()
     try:
-        assert not _running(tree), "the restarted platform must end the leftovers before it serves"
+        assert not alive(tree), "the restarted platform must end the leftovers before it serves"
         [new] = _serving(served)
         time.sleep(1.0)  # nothing else comes up meanwhile
         assert {p.pid for p in _marked(served)} == {p.pid for p in new}

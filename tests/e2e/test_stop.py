@@ -17,7 +17,7 @@ import urllib.request
 import psutil
 import pytest
 
-from tests.e2e.serve import Served
+from tests.e2e.serve import Served, alive
 
 pytestmark = pytest.mark.slow
 
@@ -68,16 +68,6 @@ def _wait_processes(platform: psutil.Process, count: int, timeout: float) -> Non
         time.sleep(0.05)
 
 
-def _alive(procs: list[psutil.Process]) -> list[psutil.Process]:
-    out = []
-    for p in procs:
-        try:
-            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
-                out.append(p)
-        except psutil.NoSuchProcess:
-            pass
-    return out
-
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_busy_platform_stops_within_the_deadline_and_leaves_no_process(tmp_path, sig):
@@ -101,7 +91,7 @@ def test_a_busy_platform_stops_within_the_deadline_and_leaves_no_process(tmp_pat
         tail = "\n".join(served.output[-30:])
         assert code is not None and took < DEADLINE, f"still running {took:.1f}s after {sig!r}:\n{tail}"
         assert code == 0, f"exit code {code} after {took:.1f}s (not a clean stop):\n{tail}"
-        survivors = _alive(started)
+        survivors = alive(started)
         assert not survivors, [(p.pid, p.cmdline()) for p in survivors]
     finally:
         served.stop(signal.SIGKILL)

@@ -23,7 +23,7 @@ from pathlib import Path
 import attrs
 from aiohttp import web
 
-from pyknative.admin.guard import Handler
+from pyknative.admin.guard import Middleware, refusing
 from pyknative.admin.status import status_body
 from pyknative.admin_token import TOKEN_FILE, TokenFileError, ensure_token
 from pyknative.config import PyknativeSettings
@@ -75,12 +75,9 @@ class AdminAccess:
             raise ConfigError(errors)
         return cls(token=token, required=settings.admin_token_required, ssl=context)
 
-    @web.middleware
-    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        refusal = self.check(request)
-        if refusal is not None:
-            return refusal
-        return await handler(request)
+    @property
+    def middleware(self) -> Middleware:
+        return refusing(self.check)
 
     def check(self, request: web.Request) -> web.Response | None:
         """The 401 for ``request``, or None when it may pass."""

@@ -34,6 +34,22 @@ ACCEPTED = "application/json (or a +json type), " + ", ".join(YAML_TYPES)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
+
+
+def refusing(check: Callable[[web.Request], web.Response | None]) -> Middleware:
+    """A middleware that answers ``check``'s refusal, or passes the request on when it has none."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        refusal = check(request)
+        if refusal is not None:
+            return refusal
+        return await handler(request)
+
+    return middleware
+
+
 class Guard:
     """The guard's state: the address served (set by :func:`pyknative.admin.start_api_server` once bound; until
     then only loopback names pass, on any port). ``check_host=False`` turns the Host check off: where every
@@ -84,12 +100,9 @@ class Guard:
             return False
         return self._allowed_name(name)
 
-    @web.middleware
-    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        refusal = self.check(request)
-        if refusal is not None:
-            return refusal
-        return await handler(request)
+    @property
+    def middleware(self) -> Middleware:
+        return refusing(self.check)
 
     def check(self, request: web.Request) -> web.Response | None:
         """The refusal for ``request``, or None when it may pass."""
