@@ -241,6 +241,7 @@ def test_generated_documents_never_get_a_5xx(tmp_path, caplog):
     finally:
         api.close()
     errors = [s for s in api.statuses if s[0] >= 500]
+    print(f"admin fuzz: {api.documents} documents in {len(api.statuses)} requests, {len(errors)} answered >= 500")
     assert not errors, errors[:5]
     assert api.documents >= MIN_DOCUMENTS
     assert {s for s, *_ in api.statuses} >= {200, 201, 400, 422}  # the fuzz reaches both sides
