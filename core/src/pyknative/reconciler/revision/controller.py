@@ -3,7 +3,7 @@ ConfigMap maps to every Revision of its namespace that reads it (its env, envFro
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from pyknative.api.autoscaling import PodAutoscaler
 from pyknative.api.core import ConfigMap, Secret
@@ -25,9 +25,17 @@ def new_controller(platform) -> Controller:
         forget=platform.forget_revision,
     )
 
+    readers = config_readers(platform)
+    watches = [(PodAutoscaler, owner_keys("Revision")), (Secret, readers), (ConfigMap, readers)]
+    return Controller("revision", platform.store, Revision, r.reconcile, watches=watches)
+
+
+def config_readers(platform) -> Callable[[Resource], Iterable[str]]:
+    """A watch mapper: a Secret or ConfigMap to the keys of the Revisions of its namespace that read it (a
+    Revision's PodAutoscaler has the same key)."""
+
     def readers(obj: Resource) -> Iterable[str]:
         revisions = platform.informers.lister(Revision).list(obj.namespace)
         return [rev.key for rev in revisions if uses(rev, obj)]
 
-    watches = [(PodAutoscaler, owner_keys("Revision")), (Secret, readers), (ConfigMap, readers)]
-    return Controller("revision", platform.store, Revision, r.reconcile, watches=watches)
+    return readers
