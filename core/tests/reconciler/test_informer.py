@@ -466,11 +466,13 @@ async def test_a_watch_dropped_with_gone_relists_and_emits_what_it_missed():
         async with informer:
             await informer.wait_synced()
             seen.clear()
-            # No await here yields to the loop: the informer's watch falls more than 3 events behind.
-            for i in range(4):
-                await store.create(widget(f"new{i}"))
-            await store.delete(Widget, "ns", "doomed")
-            await store.update(attrs.evolve(keep, metadata=attrs.evolve(keep.metadata, labels={"v": "2"})))
+            # Six writes of one loop turn commit together: the informer's watch gets them at once, more than
+            # the 3 events it may fall behind.
+            await asyncio.gather(
+                *(store.create(widget(f"new{i}")) for i in range(4)),
+                store.delete(Widget, "ns", "doomed"),
+                store.update(attrs.evolve(keep, metadata=attrs.evolve(keep.metadata, labels={"v": "2"}))),
+            )
             await eventually(lambda: wrapped.lists == 2)
             await caught_up(informer, store)
             assert informer.lister.list() == await store.list(Widget)
@@ -502,9 +504,11 @@ async def test_any_broken_watch_relists_and_a_recreated_name_is_deleted_then_add
         await informer.wait_synced()
         seen.clear()
         wrapped.break_with = ConnectionResetError("connection reset by peer")
-        await store.delete(Widget, "ns", "same")  # this event breaks the watch instead of arriving
-        new = await store.create(widget("same"))
-        await store.delete(Widget, "ns", "other")
+        # One loop turn, one commit: the first event breaks the watch instead of arriving, and the re-list sees
+        # all three writes.
+        _, new, _ = await asyncio.gather(
+            store.delete(Widget, "ns", "same"), store.create(widget("same")), store.delete(Widget, "ns", "other")
+        )
         await eventually(lambda: wrapped.lists == 2)
         await caught_up(informer, store)
         assert keys(informer.lister.list()) == ["ns/same"]

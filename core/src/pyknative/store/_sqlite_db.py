@@ -161,6 +161,25 @@ class StoreDb:
         self._sync_rv()
         self._rv_at_begin = self._rv
 
+    @property
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
+
+    def savepoint(self) -> int:
+        """Open a savepoint inside the transaction; returns the resourceVersion to restore on its rollback."""
+        self.conn.execute("SAVEPOINT one_write")
+        return self._rv
+
+    def release(self) -> None:
+        self.conn.execute("RELEASE one_write")
+
+    def rollback_to(self, rv: int) -> None:
+        """Undo the savepoint's writes (the transaction stays open) and take back their resourceVersions."""
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK TO one_write")
+            self.conn.execute("RELEASE one_write")
+        self._rv = rv
+
     def commit(self) -> None:
         self.conn.execute("COMMIT")
 

@@ -12,6 +12,7 @@ transaction, so concurrent asyncio writers are serialised without locks. Use one
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import uuid
 from collections import deque
@@ -71,6 +72,7 @@ class SQLiteStore:
     history: int = attrs.field(default=10_000, kw_only=True)
     watch_backlog: int = attrs.field(default=10_000, kw_only=True)
     _db: StoreDb | None = attrs.field(init=False, default=None)
+    _group: _Group | None = attrs.field(init=False, default=None)
     _hub: WatchHub = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -89,6 +91,7 @@ class SQLiteStore:
         """End every watch and close the file; idempotent."""
         if self._db is None:
             return
+        self._flush()  # the writes of this turn, if any
         self._hub.close()
         self._db.close()
         self._db = None
@@ -101,8 +104,11 @@ class SQLiteStore:
 
     @property
     def resource_version(self) -> str:
-        """The store's current resourceVersion (that of the latest write)."""
-        return str(self._conn().current_rv())
+        """The store's current resourceVersion (that of the latest write; this turn's writes are committed first,
+        so a version handed out is one a watch can follow on from)."""
+        db = self._conn()
+        self._flush()
+        return str(db.current_rv())
 
     # -- reads --
 
@@ -145,7 +151,9 @@ class SQLiteStore:
     async def create(self, obj: R) -> R:
         db = self._conn()
         with self._write(db) as w:
-            return self._create(db, w, obj)
+            out = self._create(db, w, obj)
+        await w.committed()
+        return out
 
     async def update(self, obj: R) -> R:
         """Write metadata and spec; status, uid, creationTimestamp, generation and deletionTimestamp are kept.
@@ -157,7 +165,9 @@ class SQLiteStore:
         if body is None:
             return type(obj).from_dict(stored.body)
         with self._write(db) as w:
-            return self._save_update(w, type(obj), stored, body)
+            out = self._save_update(w, type(obj), stored, body)
+        await w.committed()
+        return out
 
     async def write_batch(self, writes: Sequence[BatchWrite]) -> list[Resource]:
         """Every create and update of ``writes``, in order, in one transaction (see :class:`~pyknative.store.BatchStore`):
@@ -171,6 +181,7 @@ class SQLiteStore:
                     out.append(self._batch_write(db, w, write))
                 except PyknativeError as e:
                     raise BatchWriteError(index, e) from e
+        await w.committed()
         return out
 
     def _batch_write(self, db: StoreDb, w: _Write, write: BatchWrite) -> Resource:
@@ -234,7 +245,9 @@ class SQLiteStore:
             return cls.from_dict(stored.body)
         with self._write(db) as w:
             w.save("MODIFIED", stored.key, body, stored.uid)
-            return w.built(cls, body)
+            out = w.built(cls, body)
+        await w.committed()
+        return out
 
     async def delete(self, cls: type[R], namespace: str, name: str) -> R | None:
         """Delete the object, then (in the same transaction) what it owns.
@@ -250,6 +263,7 @@ class SQLiteStore:
             return cls.from_dict(row.body)
         with self._write(db) as w:
             kept = w.delete(row)
+        await w.committed()
         return cls.from_dict(kept) if kept is not None else None
 
     # -- watch --
@@ -265,6 +279,7 @@ class SQLiteStore:
         Close the iterator (``aclose()``, ``async with``, or dropping it) to unsubscribe.
         """
         db = self._conn()
+        self._flush()  # this turn's writes first: the backlog and the live events must not overlap
         api_version, kind = (cls.KIND.api_version, cls.KIND.kind) if cls is not None else (None, None)
         ns = namespace if cls is None or cls.KIND.namespaced else None
         # The backlog is read and the subscription made with no await between: no write can fall in a gap.
@@ -315,7 +330,17 @@ class SQLiteStore:
         return self._db
 
     def _write(self, db: StoreDb) -> _Write:
-        return _Write(db, self._now, self.history, self._hub.publish)
+        if self._group is None:
+            self._group = _Group(db, self.history, self._hub.publish)
+            db.begin()
+            asyncio.get_running_loop().call_soon(self._flush)
+        return _Write(db, self._now, self._group)
+
+    def _flush(self) -> None:
+        """Commit the writes of this loop turn in one transaction, then tell their writers and the watchers."""
+        group, self._group = self._group, None
+        if group is not None:
+            group.commit()
 
     def _now(self) -> str:
         return rules.rfc3339((self.clock or _utcnow)())
@@ -354,31 +379,59 @@ class SQLiteStore:
         )
 
 
-@attrs.define
-class _Write:
-    """One write transaction: stores bodies, logs their events, cascades deletes; publishes after commit."""
+@attrs.define(eq=False)
+class _Group:
+    """The writes of one event-loop turn: one transaction, committed once by :meth:`SQLiteStore._flush` (a
+    commit costs more than the statements of a small write; writers that run in the same turn share it). Each
+    write awaits the commit before it returns, so a write that returned is committed, as before."""
 
     db: StoreDb
-    now: Callable[[], str]
     history: int
     publish: Callable[[list[Change]], None]
     changes: list[Change] = attrs.field(factory=list)
+    done: asyncio.Future[None] = attrs.field(factory=lambda: asyncio.get_running_loop().create_future())
+
+    def commit(self) -> None:
+        try:
+            self.db.prune_events(self.history)
+            self.db.commit()
+        except BaseException as e:
+            self.db.rollback()
+            self.done.set_exception(e)
+            self.done.exception()  # retrieved: a group whose writers all left must not warn
+            return
+        self.publish(self.changes)
+        self.done.set_result(None)
+
+
+@attrs.define
+class _Write:
+    """One write inside its turn's transaction (a savepoint): stores bodies, logs their events, cascades deletes.
+
+    A failed write is undone alone; the others of its turn stand. :meth:`committed` returns once the turn's
+    transaction is committed, and watchers hear of every change of the turn then, in resourceVersion order.
+    """
+
+    db: StoreDb
+    now: Callable[[], str]
+    group: _Group
+    changes: list[Change] = attrs.field(factory=list)
+    _rv: int = attrs.field(default=0, init=False)
 
     def __enter__(self) -> _Write:
-        self.db.begin()
+        self._rv = self.db.savepoint()
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
         if exc_type is not None:
-            self.db.rollback()
+            self.db.rollback_to(self._rv)
             return
-        try:
-            self.db.prune_events(self.history)
-            self.db.commit()
-        except BaseException:
-            self.db.rollback()
-            raise
-        self.publish(self.changes)
+        self.db.release()
+        self.group.changes.extend(self.changes)
+
+    async def committed(self) -> None:
+        """Wait for the commit of this write's turn (shielded: a cancelled writer leaves the others' commit be)."""
+        await asyncio.shield(self.group.done)
 
     def save(self, type_: EventType, key: ObjectKey, body: dict[str, Any], uid: str | None = None) -> None:
         """Write ``body`` (with a new resourceVersion set in place)."""
