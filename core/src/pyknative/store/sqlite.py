@@ -6,8 +6,11 @@ their own halves, finalizers, cascading deletion of dependents (in the same tran
 removal) and watches that replay a bounded, persisted event history before following live changes. Writes
 that change nothing are not writes: no new resourceVersion, no event.
 
-All SQLite work runs synchronously on the caller's thread (the event loop); each call is a short
-transaction, so concurrent asyncio writers are serialised without locks. Use one store per event loop.
+All SQLite work runs synchronously on the caller's thread (the event loop), so concurrent asyncio writers are
+serialised without locks. The writes of one loop turn share a transaction (each in a savepoint of its own, undone
+alone when it fails), committed once at the end of the turn; a write returns only once that commit is done, and
+watchers hear of the turn's changes then. Reads on this store see its writes of the current turn. Use one store
+per event loop.
 """
 
 from __future__ import annotations
