@@ -22,6 +22,7 @@ import pluggy
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from pyknative.config import OperatorConfig
     from pyknative.errors import FieldError
     from pyknative.roles import (
         AcceleratorProfile,
@@ -245,6 +246,17 @@ def pyknative_validate_annotations(annotations: Mapping[str, str], path: str) ->
         one key names ``f"{path}[{key}]"`` (and may go deeper: ``...[key][0].schedule``).
     :returns: :class:`pyknative.errors.FieldError` values, or None/[] when fine; every plugin's answers are
         concatenated into the one 422 response.
+    """
+
+
+@hookspec
+def pyknative_plugin_report(config: OperatorConfig) -> Mapping[str, str] | None:
+    """What this plugin finds on this machine, for ``pyknative plugins``: one line per backend it provides.
+
+    :param config: the operator config (``pyknative plugins --config``, else the defaults).
+    :returns: ``{"<role>/<name>": line}``, e.g. ``{"runtime/container": "podman 4.3.1 at
+        unix:///run/podman/podman.sock"}``, or why nothing usable was found. Answer within a second or two; may
+        be ``async``.
     """
 
 

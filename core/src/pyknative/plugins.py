@@ -7,6 +7,7 @@ extra that would fix it, never silently skipped; :func:`report` lists both for `
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
 import inspect
 import logging
@@ -242,6 +243,23 @@ def report(plugins: Plugins | None = None) -> list[dict[str, Any]]:
     plugins = plugins or load()
     records = [*plugins.records, *cli_records()]
     return [r.to_dict() for r in sorted(records, key=lambda r: (r.role, r.name))]
+
+
+async def findings(plugins: Plugins, config: Any) -> dict[str, str]:
+    """What each plugin finds on this machine (``pyknative_plugin_report``), ``{"role/name": line}``; a plugin
+    whose report fails is reported with its error, never fatal."""
+    out: dict[str, str] = {}
+    hook = plugins.hook.pyknative_plugin_report
+    for impl in reversed(hook.get_hookimpls()):
+        try:
+            answer = impl.function(*[{"config": config}[name] for name in impl.argnames])
+            if inspect.isawaitable(answer):
+                answer = await asyncio.wait_for(answer, 5.0)
+        except Exception as err:  # noqa: BLE001 - reported, never fatal
+            out[impl.plugin_name] = f"report failed: {type(err).__name__}: {err}"
+            continue
+        out.update({str(k): str(v) for k, v in (answer or {}).items()})
+    return out
 
 
 def cli_records() -> list[PluginRecord]:

@@ -148,7 +148,8 @@ def _seed(server, support):
                 "serving.knative.dev/configurationGeneration": str(gen),
             }
             rev = await store.create(support.Revision(metadata=_meta(f"hello-0000{gen}", **labels)))
-            await store.update_status(attrs.evolve(rev, status=support.ready_status()))
+            runtime = {"pyknative.dev/runtime": "local" if gen == 1 else "container"}
+            await store.update_status(attrs.evolve(rev, status=support.ready_status(extra={"annotations": runtime})))
         route = await store.create(support.Route(metadata=_meta("hello")))
         traffic = (
             support.TrafficTarget(revision_name="hello-00001", percent=20),
@@ -204,9 +205,9 @@ def test_get_services_table(pk, server, support):
 def test_get_revisions_routes_configurations_and_other_kinds(pk, server, support):
     _seed(server, support)
     assert _rows(pk("get", "rev").stdout) == [
-        ["NAME", "SERVICE", "TRAFFIC", "GENERATION", "READY", "REASON"],
-        ["hello-00001", "hello", "20%", "1", "True"],
-        ["hello-00002", "hello", "80%", "2", "True"],
+        ["NAME", "SERVICE", "TRAFFIC", "GENERATION", "RUNTIME", "READY", "REASON"],
+        ["hello-00001", "hello", "20%", "1", "local", "True"],
+        ["hello-00002", "hello", "80%", "2", "container", "True"],
     ]
     assert _rows(pk("get", "route").stdout) == [
         ["NAME", "URL", "READY"],

@@ -45,7 +45,14 @@ def _module(monkeypatch, name: str, **attrs) -> None:
 
 
 def test_plugins_table_shows_failures_with_the_extra_that_fixes_them(monkeypatch):
-    _module(monkeypatch, "pyknative.plugins", report=lambda: ROWS)
+    async def findings(_plugins, config):
+        assert config.get("pyknative", "runtime") == "auto"
+        return {"runtime/container": "podman 4.3.1 at unix:///run/podman/podman.sock"}
+
+    _module(
+        monkeypatch, "pyknative.plugins", report=lambda _plugins=None: ROWS, load=lambda: None, findings=findings,
+        config_schema=lambda _plugins: {}, uninstalled_sections=lambda _schema: {},
+    )
     r = CliRunner().invoke(cli, ["plugins"])
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
@@ -53,6 +60,8 @@ def test_plugins_table_shows_failures_with_the_extra_that_fixes_them(monkeypatch
     assert lines[1].split() == ["sqlite", "store", "pyknative-core", "loaded", "-", "-"]
     assert lines[2].split() == ["kafka", "channel", "pyknative-kafka", "failed", "-", "KafkaChannel"]
     assert "channel/kafka failed to load: No module named 'aiokafka'" in lines
+    # then what each plugin found on this machine
+    assert lines[-1].split() == ["runtime/container", "podman", "4.3.1", "at", "unix:///run/podman/podman.sock"]
     assert "  fix: pip install 'pyknative[kafka]'" in lines
     assert plugins_text([]) == "No plugins found."
 

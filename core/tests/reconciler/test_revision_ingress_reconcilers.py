@@ -197,3 +197,51 @@ async def test_ingress_of_a_class_nobody_installed(store):
     await _ingress_reconciler(store, {}).reconcile("default/hello")
     ing = await store.get(Ingress, "default", "hello")
     assert _conditions(ing)["NetworkConfigured"] == ("False", "IngressClassNotInstalled")
+
+
+@attrs.define(eq=False)
+class ImageRuntime(FakeRuntime):
+    """A runtime that resolves images, as the container runtime does; ``pulls`` scripts each answer."""
+
+    pulls: list = attrs.field(factory=list)
+    asked: int = 0
+
+    def choose(self, rev) -> str:
+        return "container"
+
+    async def resolve_images(self, rev):
+        self.asked += 1
+        answer = self.pulls.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+async def test_revision_images_resolve_once_to_digests_and_a_failed_pull_is_reported_then_retried(store):
+    from pyknative.api.serving import ContainerStatus
+    from pyknative.runtime.api import ImagePullError
+
+    await store.create(Revision.from_dict({**REVISION, "spec": {"containers": [{"image": "ghcr.io/x/hello"}]}}))
+    digest = (ContainerStatus(name="user-container", image_digest="ghcr.io/x/hello@sha256:" + "a" * 64),)
+    runtime = ImageRuntime(
+        InstancesStatus(desired=1, ready=0),
+        pulls=[ImagePullError("ErrImagePull", "ghcr.io/x/hello: manifest unknown", retry_after=7.0), digest],
+    )
+    r = _revision_reconciler(store, runtime)
+    assert await r.reconcile("default/hello-00001") == 7.0  # asked again after the back-off
+    rev = await store.get(Revision, "default", "hello-00001")
+    healthy = cond.get(rev.status.conditions, "ContainerHealthy")
+    assert (healthy.status, healthy.reason, healthy.message) == ("False", "ErrImagePull", "ghcr.io/x/hello: manifest unknown")
+    assert _conditions(rev)["Ready"][0] == "False"
+    assert rev.status.annotations == {"pyknative.dev/runtime": "container"}
+    assert not rev.status.container_statuses
+
+    await r.reconcile("default/hello-00001")
+    rev = await store.get(Revision, "default", "hello-00001")
+    assert rev.status.container_statuses == digest
+    assert _conditions(rev)["ContainerHealthy"] == ("Unknown", "Deploying")
+    assert rev.status.annotations == {"pyknative.dev/runtime": "container"}
+    # Resolved once: later passes keep the digest even if the tag moved.
+    await r.reconcile("default/hello-00001")
+    assert runtime.asked == 2
+    assert (await store.get(Revision, "default", "hello-00001")).status.container_statuses == digest

@@ -29,6 +29,7 @@ REVISION = (
     PrinterColumn("SERVICE", ".metadata.labels['serving.knative.dev/service']"),
     PrinterColumn("TRAFFIC", "", compute="traffic"),
     PrinterColumn("GENERATION", ".metadata.labels['serving.knative.dev/configurationGeneration']"),
+    PrinterColumn("RUNTIME", ".status.annotations['pyknative.dev/runtime']"),
     _AGE_WIDE,
     _CONDITIONS,
     READY_COLUMN,

@@ -43,11 +43,37 @@ def serve(
 
 
 @click.command()
-def plugins() -> None:
-    """List the installed plugins, whether they loaded, and how to fix the ones that did not."""
-    from pyknative.plugins import report
+@click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False), default=None,
+    help="The operator config file (what the plugins look for, e.g. the container engine's socket).",
+)
+def plugins(config_path: str | None) -> None:
+    """List the installed plugins, whether they loaded, and how to fix the ones that did not; then what each
+    finds on this machine (e.g. the container engine: name, version, socket, or why none)."""
+    from pyknative.plugins import findings, load, report
 
-    click.echo(plugins_text(report()))
+    loaded = load()
+    click.echo(plugins_text(report(loaded)))
+    found = asyncio.run(findings(loaded, _operator_config(config_path, loaded)))
+    if found:
+        click.echo("")
+        width = max(len(k) for k in found)
+        for key, line in sorted(found.items()):
+            click.echo(f"{key.ljust(width)}  {line}")
+
+
+def _operator_config(config_path: str | None, loaded: Any) -> Any:
+    from pyknative.config import load_config
+    from pyknative.errors import ConfigError, PyknativeError
+    from pyknative.plugins import config_schema, uninstalled_sections
+
+    schema = config_schema(loaded)
+    try:
+        return load_config(config_path, extra_schema=schema, uninstalled=uninstalled_sections(schema))
+    except ConfigError as e:
+        raise CliError(str(e), [f"error: {err}" for err in e.errors] or [f"error: {e}"]) from None
+    except PyknativeError as e:
+        raise CliError(str(e)) from None
 
 
 def plugins_text(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -92,15 +118,6 @@ def config() -> None:
 def config_show(config_path: str | None) -> None:
     """Print the effective operator config (file, environment and defaults merged, with the sections of the
     installed plugins) as YAML."""
-    from pyknative.config import load_config
-    from pyknative.errors import ConfigError, PyknativeError
-    from pyknative.plugins import config_schema, load, uninstalled_sections
+    from pyknative.plugins import load
 
-    schema = config_schema(load())
-    try:
-        loaded = load_config(config_path, extra_schema=schema, uninstalled=uninstalled_sections(schema))
-    except ConfigError as e:
-        raise CliError(str(e), [f"error: {err}" for err in e.errors] or [f"error: {e}"]) from None
-    except PyknativeError as e:
-        raise CliError(str(e)) from None
-    click.echo(loaded.to_yaml().rstrip("\n"))
+    click.echo(_operator_config(config_path, load()).to_yaml().rstrip("\n"))

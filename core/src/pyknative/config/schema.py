@@ -490,7 +490,11 @@ def _pyknative() -> dict[str, Key]:
         "admin-tls-key": Key(""),
         "data-dir": Key("~/.pyknative", _non_empty),
         "store": Key("sqlite", _non_empty),
-        "runtime": Key("local", _non_empty),
+        # Which runtime runs revisions: auto (a container with a command runs as a local process, one with only an
+        # image on image-runtime), or a pyknative.runtime entry point's name for all; a revision's
+        # pyknative.dev/runtime annotation asks for one itself.
+        "runtime": Key("auto", _non_empty),
+        "image-runtime": Key("container", _non_empty),
         # What serves revisions' requests (a pyknative.ingress entry point's data plane; embedded: the gateway here).
         "data-plane": Key("embedded", _non_empty),
         # The event ingress: brokers at /<namespace>/<broker>, channels at /channels/<namespace>/<name>.

@@ -26,7 +26,7 @@ from pyknative.roles.controllers import Controller, PlatformContext
 from pyknative.roles.http import HttpRequest, HttpResponse, HttpRoute
 from pyknative.roles.ingress import IngressBackend, RevisionDataPlane
 from pyknative.roles.kinds import KindRegistration, PrinterColumn
-from pyknative.roles.runtime import InstancesStatus, NotRunnableError, Runtime
+from pyknative.roles.runtime import ImagePullError, InstanceInfo, InstancesStatus, NotRunnableError, Runtime
 from pyknative.roles.scaler import MeasuringScaler, ScaleDecision, ScaleFloor, ScaleInput, Scaler
 from pyknative.roles.source import AdapterEnvironment, SourceAdapter
 from pyknative.roles.store import BatchStore, BatchWrite, BatchWriteError, Store, WatchEvent
@@ -46,7 +46,9 @@ __all__ = [
     "HttpRequest",
     "HttpResponse",
     "HttpRoute",
+    "ImagePullError",
     "IngressBackend",
+    "InstanceInfo",
     "InstancesStatus",
     "KindRegistration",
     "MeasuringScaler",

@@ -6,6 +6,14 @@ renders Deployments instead. ``on_change(key)`` is called by the runtime wheneve
 ``pre_stop(key, (host, port))``, which the platform sets, must be awaited before an instance that served traffic
 is stopped (after it left ``status().endpoints``): it returns once the data plane has drained the instance's
 requests in flight, so that scaling down or removing a revision never cuts a request.
+
+A runtime that runs images may also have ``async resolve_images(rev) -> tuple[ContainerStatus, ...]``: the
+Revision reconciler calls it once per revision, before the first instance starts, and keeps the answer in
+``status.containerStatuses`` (Knative's tag-to-digest resolution), so :meth:`Runtime.scale` runs the digests it
+finds there and a tag moved later never changes a running revision. It raises :class:`ImagePullError` when an
+image cannot be had; the reconciler reports it and asks again after ``retry_after`` seconds.
+
+Several runtimes can serve one platform: :mod:`pyknative.runtime.runtime_set` picks one per revision.
 """
 
 from __future__ import annotations
@@ -25,6 +33,15 @@ class NotRunnableError(PermanentError):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class ImagePullError(NotRunnableError):
+    """An image could not be found or pulled; ``reason`` is the kubelet's (``ErrImagePull``, ``ImagePullBackOff``,
+    ``ErrImageNeverPull``, ``InvalidImageName``) and the message carries the engine's own."""
+
+    def __init__(self, reason: str, message: str, retry_after: float = 10.0) -> None:
+        super().__init__(reason, message)
+        self.retry_after = retry_after
 
 
 @attrs.frozen

@@ -9,6 +9,12 @@ A Secret, ConfigMap or key the revision's env or volumes need (and do not mark `
 ``ResourcesAvailable`` False with the kubelet's reason ``CreateContainerConfigError`` and message (``secret "x" not
 found``); the controller watches the Secrets and ConfigMaps revisions use, so the revision turns Ready once it
 appears.
+
+On several runtimes (:class:`pyknative.runtime.runtime_set.RuntimeSet`) the one chosen is recorded in
+``status.annotations['pyknative.dev/runtime']``. A runtime that runs images resolves them to digests once, before
+the first instance starts, into ``status.containerStatuses`` (Knative's tag-to-digest resolution); an image that
+cannot be had makes ``ContainerHealthy`` False with the kubelet's reason (``ErrImagePull``, ...) and is asked for
+again after a back-off.
 """
 
 from __future__ import annotations
@@ -27,7 +33,8 @@ from pyknative.reconciler.children import NotOwnedError, reconcile_child
 from pyknative.reconciler.events import EventRecorder
 from pyknative.reconciler.revision import resources
 from pyknative.runtime import podconfig
-from pyknative.runtime.api import NotRunnableError, Runtime
+from pyknative.runtime.api import ImagePullError, NotRunnableError, Runtime
+from pyknative.runtime.choice import RUNTIME_ANNOTATION
 from pyknative.store import Store
 
 CONDITIONS = cond.ConditionSet("Ready", ("ResourcesAvailable", "ContainerHealthy"))
@@ -69,7 +76,11 @@ class RevisionReconciler:
             pa = None
             conditions = CONDITIONS.mark_false(conditions, "ResourcesAvailable", now, "NotOwned", str(e))
 
+        changes: dict[str, Any] = {}
+        choose = getattr(self.runtime, "choose", None)
         try:
+            if choose is not None:
+                changes["annotations"] = _with_runtime(rev, choose(rev))
             self.runtime.check(rev)
         except NotRunnableError as e:
             if cond.get(conditions, "ResourcesAvailable").reason != e.reason:
@@ -78,7 +89,26 @@ class RevisionReconciler:
             conditions = CONDITIONS.mark_unknown(
                 conditions, "ContainerHealthy", now, e.reason, "the container has not been started"
             )
-            return Outcome(conditions, {"actual_replicas": 0})
+            return Outcome(conditions, {**changes, "actual_replicas": 0})
+
+        resolve = getattr(self.runtime, "resolve_images", None)
+        if resolve is not None and not (rev.status is not None and rev.status.container_statuses):
+            try:
+                statuses = await resolve(rev)
+            except ImagePullError as e:
+                if cond.get(conditions, "ContainerHealthy").reason != e.reason:
+                    await self.recorder.warning(rev, e.reason, str(e))
+                conditions = CONDITIONS.mark_false(conditions, "ContainerHealthy", now, e.reason, str(e))
+                conditions = CONDITIONS.mark_unknown(
+                    conditions, "ResourcesAvailable", now, e.reason, "waiting for the image"
+                )
+                return Outcome(conditions, {**changes, "actual_replicas": 0}, requeue=e.retry_after)
+            if statuses:
+                changes["container_statuses"] = tuple(statuses)
+                if cond.get(conditions, "ContainerHealthy").status == "False":
+                    conditions = CONDITIONS.mark_unknown(
+                        conditions, "ContainerHealthy", now, "Deploying", "the image is here"
+                    )
 
         inst = self.runtime.status(rev.key)
         missing = podconfig.problem(rev, await podconfig.fetch(self.store, rev))
@@ -91,7 +121,7 @@ class RevisionReconciler:
                 conditions = CONDITIONS.mark_unknown(
                     conditions, "ContainerHealthy", now, reason, "the container has not been started"
                 )
-            return Outcome(conditions, {"actual_replicas": inst.ready})
+            return Outcome(conditions, {**changes, "actual_replicas": inst.ready})
         if cond.get(conditions, "ResourcesAvailable").reason == podconfig.REASON:
             conditions = CONDITIONS.mark_unknown(
                 conditions, "ResourcesAvailable", now, "Deploying", "waiting for an instance to become ready"
@@ -124,7 +154,14 @@ class RevisionReconciler:
             conditions = cond.set_condition(conditions, attrs.evolve(active, last_transition_time=None), now)
 
         desired = pa.status.desired_scale if pa is not None and pa.status is not None else None
-        return Outcome(conditions, {"actual_replicas": inst.ready, "desired_replicas": desired})
+        return Outcome(conditions, {**changes, "actual_replicas": inst.ready, "desired_replicas": desired})
+
+
+def _with_runtime(rev: Revision, name: str) -> dict[str, str]:
+    """The revision's status annotations with the runtime it runs on."""
+    annotations = dict((rev.status.annotations if rev.status is not None else None) or {})
+    annotations[RUNTIME_ANNOTATION] = name
+    return annotations
 
 
 def _initialized(pa: PodAutoscaler | None) -> bool:
