@@ -41,3 +41,14 @@ def jetstream_server(tmp_path_factory):
     server = NatsServer.start(tmp_path_factory.mktemp("jetstream"), binary=binary)
     yield server
     server.stop()
+
+
+
+@pytest.fixture(scope="session")
+def podman(tmp_path_factory):
+    """A real `podman system service` on a temporary socket with its own storage, and the helloworld-go stand-in
+    built in it."""
+    from pyknative_runtime_container.testing import podman_for_tests
+
+    with podman_for_tests(tmp_path_factory.mktemp("podman")) as service:
+        yield service

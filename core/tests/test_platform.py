@@ -81,7 +81,7 @@ async def _until(check, timeout: float = 30.0) -> None:
 
 async def test_no_reconcile_lists_the_store_each_kind_is_listed_once_by_its_informer(tmp_path):
     counting = _CountingStorePlugin()
-    platform = _platform(tmp_path, ("store", "counting", counting), store="counting")
+    platform = _platform(tmp_path, ("store", "counting", counting), store="counting", runtime="local")
     await platform.start()
     try:
         store = counting.made[0]

@@ -157,13 +157,19 @@ def _revision_condition(served: Served, rev: str, ctype: str, timeout: float = 6
         time.sleep(0.2)
 
 
-def test_image_only_container_says_what_the_local_runtime_needs(served: Served):
-    served.ok("apply", "-f", "-", input=IMAGE_ONLY)
-    c = _revision_condition(served, "imageonly-00001", "ResourcesAvailable")
-    assert c["reason"] == "ImageNotRunnableLocally"
-    assert "command" in c["message"] and "ghcr.io/knative/helloworld-go:latest" in c["message"]
-    res = served.cli("wait", "ksvc", "imageonly", "--for", "condition=Ready", "--timeout", "2s")
-    assert res.returncode != 0
+def test_image_only_container_without_an_engine_says_how_to_get_one(tmp_path):
+    # No engine answers at DOCKER_HOST: the container runtime (installed in this workspace) cannot run the image.
+    served = Served(tmp_path, env={"DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}).start()
+    try:
+        served.ok("apply", "-f", "-", input=IMAGE_ONLY)
+        c = _revision_condition(served, "imageonly-00001", "ResourcesAvailable")
+        assert c["reason"] == "ContainerEngineUnavailable"
+        assert "ghcr.io/knative/helloworld-go:latest" in c["message"]
+        assert "apt install podman" in c["message"] and "command:" in c["message"]
+        res = served.cli("wait", "ksvc", "imageonly", "--for", "condition=Ready", "--timeout", "2s")
+        assert res.returncode != 0
+    finally:
+        served.stop()
 
 
 def test_crashing_container_reports_its_exit_code(served: Served):

@@ -28,11 +28,15 @@ from pyknative.errors import PermanentError
 
 
 class NotRunnableError(PermanentError):
-    """The runtime cannot run this revision as written; ``reason`` is a CamelCase condition reason."""
+    """The runtime cannot run this revision as written; ``reason`` is a CamelCase condition reason.
 
-    def __init__(self, reason: str, message: str) -> None:
+    ``retry_after`` (seconds) says the cause may go away by itself (an engine not started yet): the reconciler
+    looks again then; None: only a change to the revision or the platform helps."""
+
+    def __init__(self, reason: str, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.reason = reason
+        self.retry_after = retry_after
 
 
 class ImagePullError(NotRunnableError):
@@ -40,8 +44,7 @@ class ImagePullError(NotRunnableError):
     ``ErrImageNeverPull``, ``InvalidImageName``) and the message carries the engine's own."""
 
     def __init__(self, reason: str, message: str, retry_after: float = 10.0) -> None:
-        super().__init__(reason, message)
-        self.retry_after = retry_after
+        super().__init__(reason, message, retry_after)
 
 
 @attrs.frozen

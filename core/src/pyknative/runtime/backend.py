@@ -1,5 +1,10 @@
 """The local runtime as the platform sees it: Revisions in, processes out (wraps :mod:`pyknative.runtime.local`).
 
+:class:`SupervisedRuntime` is the Runtime role over the core's instance supervisor; its defaults run local
+processes (:data:`LocalRuntime`). A runtime plugin gives it its own ``build_spec`` (Revision → the spec its instances
+run), ``check_revision`` and ``instance_factory`` (:class:`~pyknative.runtime.instance.SupervisedInstance`), and
+gets scaling, replacement on change, draining before stop, restart back-off, status and logs unchanged.
+
 Each scale reads the Secrets and ConfigMaps the revision uses from ``store`` (the platform's cache) and builds the
 spec from them, so a changed Secret or ConfigMap makes a new spec: the running instances are replaced by ones that
 see the new values (new ones start first). While a Secret or key it needs is missing, no new instance can start:
@@ -26,7 +31,7 @@ from pyknative.runtime.spec import BASE_ENV, ProcessSpec
 
 
 @attrs.define(eq=False)
-class LocalRuntime:
+class SupervisedRuntime:
     log_dir: Path
     #: where running instances are recorded, for the start-up sweep of a crashed run's leftovers
     state_dir: Path | None = None
@@ -39,6 +44,13 @@ class LocalRuntime:
     inherit: tuple[str, ...] = BASE_ENV
     #: the instances' own directories (volumes); emptied at start, since no instance outlives the platform
     run_dir: Path | None = None
+    #: Revision, its Secrets and ConfigMaps, this machine, ``inherit`` → the spec an instance runs (raises
+    #: ConfigError when something it needs is missing; NotRunnableError when it cannot run at all)
+    build_spec: Callable[[Revision, Sources, Machine, tuple[str, ...]], Any] = make_process_spec
+    #: raises NotRunnableError when the runtime cannot run a revision (say what it needs)
+    check_revision: Callable[[Revision], object] = check_runnable
+    #: see :attr:`LocalProcessRuntime.instance_factory`
+    instance_factory: Callable[..., Any] | None = None
     _desired: dict[str, int] = attrs.field(factory=dict, init=False)
     _specs: dict[str, ProcessSpec] = attrs.field(factory=dict, init=False)
     _built: dict[str, tuple[Any, ProcessSpec]] = attrs.field(factory=dict, init=False)
@@ -51,7 +63,8 @@ class LocalRuntime:
             shutil.rmtree(run_dir, ignore_errors=True)  # left by a platform that was killed: secrets on disk
             self._procs = LocalProcessRuntime(
                 log_dir=self.log_dir, state_dir=self.state_dir, host=self.host, on_change=self._changed,
-                pre_stop=self._pre_stop, run_dir=run_dir,
+                pre_stop=self._pre_stop, run_dir=run_dir, instance_factory=self.instance_factory,
+                watchdog=self.instance_factory is None,
             )
         return self._procs
 
@@ -68,7 +81,7 @@ class LocalRuntime:
         await self._runtime().start()
 
     def check(self, rev: Revision) -> None:
-        check_runnable(rev)
+        self.check_revision(rev)
 
     async def scale(self, rev: Revision, replicas: int) -> None:
         self._desired[rev.key] = replicas
@@ -102,9 +115,13 @@ class LocalRuntime:
         built = self._built.get(rev.key)
         if built is not None and built[0] == fingerprint:
             return built[1]
-        spec = make_process_spec(rev, sources, self._machine, self.inherit)
+        spec = self.build_spec(rev, sources, self._machine, tuple(self.inherit))
         self._built[rev.key] = (fingerprint, spec)
         return spec
+
+    def size(self, key: str) -> int:
+        """How many instances ``key`` has now (starting, ready, or leaving to be replaced)."""
+        return self._runtime().size(key)
 
     def status(self, key: str) -> InstancesStatus:
         instances = self._runtime().instances(key)
@@ -151,3 +168,7 @@ class LocalRuntime:
     async def aclose(self) -> None:
         if self._procs is not None:
             await self._procs.aclose()
+
+
+#: the core's embedded runtime: a SupervisedRuntime with its defaults, running local processes
+LocalRuntime = SupervisedRuntime

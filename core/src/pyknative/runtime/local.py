@@ -33,6 +33,7 @@ from pathlib import Path
 import attrs
 
 from pyknative.runtime import _leftovers, _procgroup
+from pyknative.runtime.instance import SupervisedInstance
 from pyknative.runtime.process import Instance
 from pyknative.runtime.spec import InstanceState, ProcessSpec
 
@@ -58,7 +59,7 @@ class _Backoff:
 
 @attrs.define(eq=False)
 class _Member:
-    instance: Instance
+    instance: SupervisedInstance
     task: asyncio.Task[None]
 
 
@@ -82,7 +83,8 @@ def _safe(key: str) -> str:
 
 @attrs.define(kw_only=True, eq=False)
 class LocalProcessRuntime:
-    """Runs instances of :class:`ProcessSpec` s as child processes.
+    """Runs instances of :class:`ProcessSpec` s as child processes (or, with ``instance_factory``, whatever
+    instances a runtime plugin makes: the supervision below is the same).
 
     Each instance's stdout and stderr go, line by line, to ``log_dir/<key>/<instance id>.log`` and to an
     in-memory buffer of the last ``log_lines`` lines per key (:meth:`logs`). An instance that exits is
@@ -107,6 +109,12 @@ class LocalProcessRuntime:
     #: where instances with volumes get their own directory (``<run_dir>/<key>/<instance id>``; default: a
     #: sibling ``run`` of ``log_dir``)
     run_dir: Path | None = None
+    #: what makes an instance (a runtime plugin's own :class:`~pyknative.runtime.instance.SupervisedInstance`),
+    #: called with ``id, spec, host, port, log_path, home, on_line, on_change``; None: a local process
+    instance_factory: Callable[..., SupervisedInstance] | None = None
+    #: whether to run the watchdog that ends local processes when the platform dies (instances that are not
+    #: local processes have their own way; see the runtime that sets ``instance_factory``)
+    watchdog: bool = True
     _revisions: dict[str, _Revision] = attrs.field(factory=dict, init=False)
     _ports: set[int] = attrs.field(factory=set, init=False)
     _closed: bool = attrs.field(default=False, init=False)
@@ -141,7 +149,7 @@ class LocalProcessRuntime:
 
     def _start_watchdog(self) -> None:
         """The one process that ends this runtime's instances if its process dies (see :mod:`._leftovers`)."""
-        if self._watchdog is not None or self._closed:
+        if self._watchdog is not None or self._closed or not self.watchdog:
             return
         if self.state_dir is not None:
             self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -247,7 +255,7 @@ class LocalProcessRuntime:
         for rev in list(self._revisions.values()):
             for member in [*rev.members, *self._leaving]:
                 pid = member.instance.pid
-                if pid:
+                if pid and isinstance(member.instance, Instance):
                     _procgroup.signal_all(pid, signal.SIGKILL, _procgroup.descendants(pid))
 
     async def aclose(self) -> None:
@@ -279,7 +287,7 @@ class LocalProcessRuntime:
         self._start_watchdog()
         name = spec.key.rsplit("/", 1)[-1]
         instance_id = f"{name}-{secrets.token_hex(3)}"
-        instance = Instance(
+        common = dict(
             id=instance_id,
             spec=spec,
             host=_connect_host(self.host),
@@ -288,9 +296,13 @@ class LocalProcessRuntime:
             home=(self.run_dir or self.log_dir.parent / "run") / _safe(spec.key) / instance_id,
             on_line=rev.lines.append,
             on_change=lambda: self._notify(spec.key),
-            marker=_leftovers.marker(self._key, self._owner, instance_id),
-            record_dir=self.state_dir,
         )
+        if self.instance_factory is not None:
+            instance = self.instance_factory(**common)
+        else:
+            instance = Instance(
+                **common, marker=_leftovers.marker(self._key, self._owner, instance_id), record_dir=self.state_dir
+            )
         task = asyncio.create_task(self._supervise(instance), name=f"pyknative-instance-{instance_id}")
         return _Member(instance, task)
 

@@ -89,7 +89,7 @@ class RevisionReconciler:
             conditions = CONDITIONS.mark_unknown(
                 conditions, "ContainerHealthy", now, e.reason, "the container has not been started"
             )
-            return Outcome(conditions, {**changes, "actual_replicas": 0})
+            return Outcome(conditions, {**changes, "actual_replicas": 0}, requeue=e.retry_after)
 
         resolve = getattr(self.runtime, "resolve_images", None)
         if resolve is not None and not (rev.status is not None and rev.status.container_statuses):

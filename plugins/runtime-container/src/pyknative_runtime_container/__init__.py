@@ -1,0 +1,1 @@
+"""Run Knative revisions images in Docker or Podman."""
