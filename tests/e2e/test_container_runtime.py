@@ -105,6 +105,8 @@ def test_hello_world_image_split_tag_scale_to_zero_missing_image_and_crash(platf
     rev = json.loads(served.ok("get", "rev", "hello-00001", "-o", "json"))
     assert rev["status"]["containerStatuses"][0]["imageDigest"].startswith("ghcr.io/knative/helloworld-go@sha256:")
     assert "container" in served.ok("get", "rev", "hello-00001").split("\n")[1].split()
+    # the container's own output, through `pyknative logs`
+    _until(lambda: "helloworld: answered GET / for World" in served.ok("logs", "ksvc", "hello"), 30, "logs")
 
     served.apply(SPLIT)
     _until(lambda: json.loads(served.ok("get", "ksvc", "hello", "-o", "json"))["status"].get(

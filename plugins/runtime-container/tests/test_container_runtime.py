@@ -22,8 +22,11 @@ HELLO = "ghcr.io/knative/helloworld-go"
 class Secrets:
     """The runtime reads the revision's Secrets from the platform's cache: a dict of them here."""
 
-    def __init__(self, *secrets: Secret) -> None:
-        self.objs = {(s.metadata.namespace, s.metadata.name): s for s in secrets}
+    def __init__(self) -> None:
+        self.objs: dict = {}
+
+    def add(self, secret: Secret) -> None:
+        self.objs[(secret.metadata.namespace, secret.metadata.name)] = secret
 
     async def get(self, cls, namespace, name):
         try:
@@ -195,3 +198,58 @@ async def test_no_engine_is_not_runnable_with_a_hint(tmp_path, monkeypatch):
         assert "podman system service" in str(err.value) and err.value.retry_after
     finally:
         await rt.aclose()
+
+
+async def test_sidecar_shares_the_network_and_volumes_and_security_apply(runtime, podman):
+    secret = Secret.from_dict({"metadata": {"name": "creds", "namespace": "default"},
+                               "data": {"token": "c2VjcmV0"}})  # "secret"
+    runtime.store.add(secret)
+    rev = Revision.from_dict({
+        "metadata": {"name": "pod-00001", "namespace": "default", "uid": "uid-pod"},
+        "spec": {
+            "containers": [
+                # the sidecar serves the secret on 9090 inside the pod's network
+                {"name": "side", "image": HELLO, "command": ["/bin/sh", "-c"],
+                 "args": ["mkdir -p /tmp/w && cp /etc/creds/token /tmp/w/token && "
+                          "exec /bin/busybox httpd -f -p 9090 -h /tmp/w"],
+                 "volumeMounts": [{"name": "creds", "mountPath": "/etc/creds", "readOnly": True}]},
+                # the serving container proxies nothing: it fetches from the sidecar over localhost at each request
+                {"name": "app", "image": HELLO, "ports": [{"containerPort": 8080}],
+                 "command": ["/bin/sh", "-c"],
+                 "args": ["mkdir -p /tmp/www/cgi-bin && printf '#!/bin/sh\\nprintf \"Content-Type: text/plain\\\\r\\\\n"
+                          "\\\\r\\\\n\"\\n/bin/busybox wget -q -O - http://127.0.0.1:9090/token\\n' "
+                          "> /tmp/www/cgi-bin/index.cgi && chmod +x /tmp/www/cgi-bin/index.cgi && "
+                          "(touch /rootfs-write 2>/dev/null && echo rw || echo ro) && "
+                          "exec /bin/busybox httpd -f -p $PORT -h /tmp/www"],
+                 "securityContext": {"readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}},
+                 "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+                 "resources": {"limits": {"memory": "64Mi", "cpu": "500m"}}},
+            ],
+            "volumes": [{"name": "creds", "secret": {"secretName": "creds"}}, {"name": "tmp", "emptyDir": {}}],
+            "terminationGracePeriodSeconds": 2,
+        },
+    })
+    rev = await resolved(runtime, rev)
+    await runtime.scale(rev, 1)
+    st = await until(lambda: (s := runtime.status(rev.key)).ready and s, what="the pod ready")
+    status, body = await until(lambda: (r := get(st.endpoints[0][1])) and r[0] == 200 and r, what="the sidecar")
+    assert body == "secret"
+    assert "ro" in runtime.logs(rev.key)  # the root filesystem is read-only
+    app = podman.containers("serving.knative.dev/revision=pod-00001", "pyknative.dev/container=app")
+    assert len(app) == 1
+    limits = podman.run("inspect", "--format", "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}", app[0]).stdout
+    assert limits.split() == [str(64 * 1024 * 1024), "500000000"]
+    await runtime.remove(rev.key)
+    assert podman.containers("serving.knative.dev/revision=pod-00001") == []
+
+
+async def test_failing_liveness_restarts_the_instance(runtime):
+    rev = await resolved(runtime, revision(
+        name="live-00001",
+        livenessProbe={"httpGet": {"path": "/missing"}, "periodSeconds": 1, "failureThreshold": 2},
+    ))
+    await runtime.scale(rev, 1)
+    await until(lambda: runtime.status(rev.key).ready, what="ready")
+    st = await until(lambda: (s := runtime.status(rev.key)).restarts >= 1 and s, timeout=30, what="a restart")
+    assert st.restarts >= 1
+    await runtime.remove(rev.key)

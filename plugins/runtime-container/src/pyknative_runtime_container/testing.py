@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -31,11 +32,16 @@ runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 tmp_dir = "{tmp}"
+
+[network]
+network_config_dir = "{networks}"
+default_subnet = "{subnet}"
 """
 
-#: the stand-in for Knative's helloworld-go: answers ``Hello $TARGET!`` (TARGET defaults to World) on $PORT,
-#: exits on SIGTERM
+#: the stand-in for Knative's helloworld-go: answers ``Hello $TARGET!`` (TARGET defaults to World) on $PORT, logs
+#: each answer to stderr, exits on SIGTERM
 HELLO_CGI = """#!/bin/sh
+echo "helloworld: answered ${REQUEST_METHOD:-GET} ${REQUEST_URI:-/} for ${TARGET:-World}" >&2
 printf 'Content-Type: text/plain\\r\\n\\r\\nHello %s!\\n' "${TARGET:-World}"
 """
 HELLO_CONTAINERFILE = """FROM scratch
@@ -96,7 +102,13 @@ class PodmanService:
     def start(self, timeout: float = 30.0) -> PodmanService:
         self.workdir.mkdir(parents=True, exist_ok=True)
         (self.workdir / "tmp").mkdir(exist_ok=True)
-        (self.workdir / "containers.conf").write_text(CONTAINERS_CONF.format(tmp=self.workdir / "tmp"))
+        (self.workdir / "networks").mkdir(exist_ok=True)
+        # A subnet of its own: another Podman on this machine (the user's, a second test session) numbers its
+        # containers in 10.88.0.0/16, and two engines handing out the same address would cross their traffic.
+        subnet = f"10.{random.randint(90, 250)}.{random.randint(0, 255)}.0/24"
+        (self.workdir / "containers.conf").write_text(
+            CONTAINERS_CONF.format(tmp=self.workdir / "tmp", networks=self.workdir / "networks", subnet=subnet)
+        )
         log = open(self.workdir / "service.log", "ab")
         self.proc = subprocess.Popen(
             self.podman("system", "service", "--time=0", self.url), env=self.env, stdout=log, stderr=log,
