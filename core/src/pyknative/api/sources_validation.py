@@ -63,11 +63,15 @@ def default_ping_source(source: PingSource, ctx: AdmissionContext) -> PingSource
 def validate_ping_source(source: PingSource, old: PingSource | None, ctx: AdmissionContext) -> list[FieldError]:
     spec = source.spec or PingSourceSpec()
     errors: list[FieldError] = []
-    try:
-        cron.parse(spec.schedule or PING_DEFAULT_SCHEDULE, spec.timezone or None)
-    except cron.ScheduleError as e:
-        field = "spec.timezone" if e.field == "timezone" else "spec.schedule"
-        errors.append(FieldError(field, f"invalid value: {e}"))
+    # The schedule and the zone are checked apart, so that both errors come back at once.
+    for text, timezone, path in (
+        (spec.schedule or PING_DEFAULT_SCHEDULE, None, "spec.schedule"),
+        *((("* * * * *", spec.timezone, "spec.timezone"),) if spec.timezone else ()),
+    ):
+        try:
+            cron.parse(text, timezone)
+        except cron.ScheduleError as e:
+            errors.append(FieldError(path, f"invalid value: {e}"))
     errors += validate_source_spec(spec, ctx, source.namespace)
     limit = _data_max_size(ctx)
     if spec.data and spec.data_base64:

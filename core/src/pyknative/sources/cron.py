@@ -10,8 +10,8 @@ both must match.
 
 :meth:`Schedule.next_after` is robfig's ``SpecSchedule.Next``: the first fire time strictly after an instant,
 searched in the schedule's zone, hours and smaller units stepped in absolute time (so a wall time the clocks
-skip on a spring-forward night fires not at all that night, and a wall time that happens twice fires at its
-first occurrence only). A schedule without a zone runs in UTC: the zone of the adapter container in a Knative
+skip on a spring-forward night fires not at all that night, and a wall time that happens twice on a fall-back
+night fires twice). A schedule without a zone runs in UTC: the zone of the adapter container in a Knative
 cluster, and the same on every machine.
 """
 
