@@ -5,6 +5,9 @@ A source kind's controller resolves the sink (``status.sinkUri``) and asks the a
 with Knative's adapter environment (:class:`AdapterEnvironment`: ``K_SINK``, ``K_CE_OVERRIDES``, ``NAME``,
 ``NAMESPACE``). An adapter may run in-process (an asyncio task the runner supervises) or as a process or a
 container through the runtime; sending goes through the platform's delivery (retries, timeouts).
+
+:class:`pyknative.sources.InProcessAdapters` is the core's runner for adapters written as ``async def``
+functions, and :func:`pyknative.sources.source_controller` the duck's reconcile; see docs/sources.md.
 """
 
 from __future__ import annotations
