@@ -5,11 +5,17 @@ RevisionCounters`) and the platform hands a snapshot of every revision (:class:`
 :class:`RevisionCollector`, a custom ``prometheus_client`` collector called only at scrape time. Names follow
 Knative's autoscaler (``autoscaler_*``) and request (``revision_request_*``) metrics; every series carries
 ``namespace_name``, ``service_name``, ``configuration_name`` and ``revision_name``.
+
+Event sources' sends are counted by their senders (:class:`pyknative.sources.sender.SourceCounters`) and
+published by :class:`SourceCollector` as ``source_events_total`` with ``namespace_name``, ``name``,
+``resource_group`` (``pingsources.sources.knative.dev``, as Knative's adapters tag theirs) and ``result``
+(``delivered``, ``dead-lettered``, ``failed``: dropped after the last retry).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import attrs
 from aiohttp import web
@@ -139,10 +145,38 @@ class RevisionCollector:
         yield latencies
 
 
-def add_metrics_route(app: web.Application, source: Callable[[], Iterable[RevisionMetrics]]) -> None:
-    """Serve ``GET /metrics`` on ``app`` from ``source()`` (register before the app starts)."""
+@attrs.define(eq=False)
+class SourceCollector:
+    """``source_events_total`` from the sources' counters, read at scrape time."""
+
+    counters: Any
+
+    def collect(self) -> Iterator[Metric]:
+        from pyknative.eventing.channel import Outcome
+
+        results = ((Outcome.DELIVERED, "delivered"), (Outcome.DEAD_LETTERED, "dead-lettered"), (Outcome.DROPPED, "failed"))
+        family = CounterMetricFamily(
+            "source_events",
+            "Events event sources sent to their sinks, by final result",
+            labels=("namespace_name", "name", "resource_group", "result"),
+        )
+        for source, counts in self.counters.items():
+            for outcome, result in results:
+                family.add_metric(
+                    [source.namespace, source.name, source.resource_group, result], float(counts.get(outcome, 0))
+                )
+        yield family
+
+
+def add_metrics_route(
+    app: web.Application, source: Callable[[], Iterable[RevisionMetrics]], sources: Any = None
+) -> None:
+    """Serve ``GET /metrics`` on ``app`` from ``source()`` and the sources' counters ``sources`` (a
+    :class:`pyknative.sources.sender.SourceCounters`, optional); register before the app starts."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(RevisionCollector(source))  # type: ignore[arg-type]
+    if sources is not None:
+        registry.register(SourceCollector(sources))  # type: ignore[arg-type]
 
     async def metrics(_request: web.Request) -> web.Response:
         return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -1,11 +1,11 @@
 """The core's ``kinds`` plugin: Serving's kinds, the internal Ingress and PodAutoscaler, core/v1 Event, Secret and
-ConfigMap, and Eventing's kinds."""
+ConfigMap, Eventing's kinds and the core's source kinds (PingSource)."""
 
 from __future__ import annotations
 
 from pyknative.api import columns as c
 from pyknative.api import core_admission as ca
-from pyknative.api import eventing_kinds
+from pyknative.api import eventing_kinds, sources_kinds
 from pyknative.api import serving_defaults as d
 from pyknative.api import serving_validation as v
 from pyknative.api.autoscaling import PodAutoscaler
@@ -48,6 +48,7 @@ def registrations() -> list[KindRegistration]:
         KindRegistration(Ingress, categories=INTERNAL_NETWORKING),
         KindRegistration(PodAutoscaler, columns=c.POD_AUTOSCALER, categories=INTERNAL_AUTOSCALING),
         *eventing_kinds.registrations(),
+        *sources_kinds.registrations(),
         KindRegistration(Event, columns=c.EVENT, print_name=False),
         KindRegistration(Secret, ca.default_secret, ca.validate_secret, columns=c.SECRET),
         KindRegistration(ConfigMap, validate=ca.validate_config_map, columns=c.CONFIG_MAP),

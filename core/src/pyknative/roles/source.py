@@ -5,6 +5,9 @@ A source kind's controller resolves the sink (``status.sinkUri``) and asks the a
 with Knative's adapter environment (:class:`AdapterEnvironment`: ``K_SINK``, ``K_CE_OVERRIDES``, ``NAME``,
 ``NAMESPACE``). An adapter may run in-process (an asyncio task the runner supervises) or as a process or a
 container through the runtime; sending goes through the platform's delivery (retries, timeouts).
+
+:class:`pyknative.sources.InProcessAdapters` is the core's runner for adapters written as ``async def``
+functions, and :func:`pyknative.sources.source_controller` the duck's reconcile; see docs/sources.md.
 """
 
 from __future__ import annotations
@@ -32,6 +35,31 @@ class AdapterEnvironment:
         if self.ce_overrides:
             env["K_CE_OVERRIDES"] = json.dumps({"extensions": dict(self.ce_overrides)}, sort_keys=True)
         return env
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> AdapterEnvironment:
+        """Read the variables back, as an adapter running as a process does (Knative's ``adapter.EnvConfig``:
+        ``NAME`` defaults to ``adapter``). ValueError names the variable that is missing or malformed."""
+        sink = environ.get("K_SINK", "")
+        if not sink:
+            raise ValueError("K_SINK: required (the URL events are sent to)")
+        overrides: dict[str, str] = {}
+        text = environ.get("K_CE_OVERRIDES", "")
+        if text:
+            try:
+                doc = json.loads(text)
+            except ValueError as e:
+                raise ValueError(f"K_CE_OVERRIDES: not JSON: {e}") from None
+            extensions = doc.get("extensions") if isinstance(doc, dict) else None
+            if not isinstance(doc, dict) or not isinstance(extensions or {}, dict):
+                raise ValueError('K_CE_OVERRIDES: expected {"extensions": {"name": "value", ...}}')
+            overrides = {str(k): str(v) for k, v in (extensions or {}).items()}
+        return cls(
+            sink=sink,
+            namespace=environ.get("NAMESPACE", ""),
+            name=environ.get("NAME", "") or "adapter",
+            ce_overrides=overrides,
+        )
 
 
 @runtime_checkable
