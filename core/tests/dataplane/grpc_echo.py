@@ -11,7 +11,8 @@ this process. Methods of ``echo.Echo`` (requests and responses are plain bytes):
 - ``Sleep``: ``<seconds>`` -> sleeps, answers ``slept``; a call cancelled meanwhile is counted.
 - ``Deadline``: the call's time remaining as the server sees it (seconds, text; ``none`` without a deadline).
 - ``Cancelled``: how many ``Sleep`` calls were cancelled so far.
-- ``Who``: ``<pid>:<port>`` of this server (which instance answered).
+- ``Who``: sleeps ``<seconds>``, answers ``<pid>:<port>`` of this server (which instance answered); the most
+  calls it had at once is ``max_in_flight``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ class Echo:
     def __init__(self, port: int) -> None:
         self.port = port
         self.cancelled = 0
+        self.sleeping = 0  # Sleep calls begun
+        self.in_flight = 0
+        self.max_in_flight = 0  # of Who calls
         self.lock = threading.Lock()
 
     def unary(self, request: bytes, context: grpc.ServicerContext) -> bytes:
@@ -59,6 +63,8 @@ class Echo:
                     self.cancelled += 1
 
         context.add_callback(on_done)
+        with self.lock:
+            self.sleeping += 1
         deadline = time.monotonic() + float(request or b"1")
         while time.monotonic() < deadline and context.is_active():
             time.sleep(0.02)
@@ -74,7 +80,14 @@ class Echo:
             return b"%d" % self.cancelled
 
     def who(self, request: bytes, context: grpc.ServicerContext) -> bytes:
-        time.sleep(float(request or b"0"))
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            time.sleep(float(request or b"0"))
+        finally:
+            with self.lock:
+                self.in_flight -= 1
         return b"%d:%d" % (os.getpid(), self.port)
 
 
