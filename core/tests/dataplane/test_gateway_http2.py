@@ -294,9 +294,10 @@ async def test_grpc_deadline_is_bounded_by_the_revision_timeout(harness, grpc_se
             return out
 
     out = await asyncio.to_thread(calls)
-    assert 0 < out["short"] <= 1.0
-    assert 1.0 < out["long"] <= 2.0
-    assert 1.0 < out["none"] <= 2.0
+    # as the app sees them, to grpc's rounding of the header
+    assert 0 < out["short"] < 1.5
+    assert 1.5 < out["long"] < 2.1
+    assert 1.5 < out["none"] < 2.1
     assert out["slow"] == grpc.StatusCode.DEADLINE_EXCEEDED
 
 
