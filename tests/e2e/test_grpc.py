@@ -45,7 +45,7 @@ def _service(name: str, *, annotations: dict[str, str] | None = None, timeout: i
 
 
 def _channel(served: Served, host: str) -> grpc.Channel:
-    target = "%s:%d" % served.gateway
+    target = "{}:{}".format(*served.gateway)
     return grpc.insecure_channel(target, options=[("grpc.default_authority", host)])
 
 
@@ -108,6 +108,6 @@ def test_http2_client_to_an_http1_service(served: Served):
     svc = served.wait_ready("ksvc", "hello", timeout="90s")
     host = svc["status"]["url"].removeprefix("http://")
     with httpx.Client(http1=False, http2=True) as client:
-        r = client.get("http://%s:%d/" % served.gateway, headers={"host": host}, timeout=30)
+        r = client.get("http://{}:{}/".format(*served.gateway), headers={"host": host}, timeout=30)
     assert r.http_version == "HTTP/2"
     assert (r.status_code, r.text) == (200, "Hello World! (revision hello-00001)\n")
