@@ -11,7 +11,7 @@ import grpc
 import httpx
 import pytest
 
-from tests.e2e.serve import ROOT, Served
+from tests.e2e.serve import ROOT, Served, get
 
 pytestmark = pytest.mark.slow
 
@@ -111,3 +111,12 @@ def test_http2_client_to_an_http1_service(served: Served):
         r = client.get("http://{}:{}/".format(*served.gateway), headers={"host": host}, timeout=30)
     assert r.http_version == "HTTP/2"
     assert (r.status_code, r.text) == (200, "Hello World! (revision hello-00001)\n")
+
+
+def test_cluster_local_short_hosts(served: Served):
+    """``<name>.<ns>`` and ``<name>.<ns>.svc`` reach the Service like its full cluster-local host (Knative)."""
+    served.ok("apply", "-f", "examples/hello/service.yaml")
+    served.wait_ready("ksvc", "hello", timeout="90s")
+    for host in ("hello.default", "hello.default.svc", "hello.default.svc.cluster.local", "HELLO.default.svc:80"):
+        assert get(served.gateway, host) == (200, "Hello World! (revision hello-00001)\n"), host
+    assert get(served.gateway, "hello.other")[0] == 404
