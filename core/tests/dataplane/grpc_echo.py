@@ -125,5 +125,6 @@ def serve(port: int = 0, host: str = "127.0.0.1") -> tuple[grpc.Server, int, Ech
 
 
 if __name__ == "__main__":
-    srv, _, _ = serve(int(os.environ.get("PORT", sys.argv[1] if len(sys.argv) > 1 else "8080")))
+    srv, bound, _ = serve(int(os.environ.get("PORT", sys.argv[1] if len(sys.argv) > 1 else "8080")))
+    print(f"grpc echo listening on {bound}", flush=True)
     srv.wait_for_termination()

@@ -589,6 +589,7 @@ class H2ClientConnection(asyncio.Protocol):
         self.closed = False
         self.going_away = False
         self.idle_since = monotonic()
+        self.flush_scheduled = False
 
     @property
     def active(self) -> object | None:
@@ -664,7 +665,7 @@ class H2ClientConnection(asyncio.Protocol):
             events = self.h2.receive_data(data)
         except h2.exceptions.ProtocolError as exc:
             _log.debug("gateway: HTTP/2 client broke the protocol: %s", exc)
-            self.flush()
+            self.flush_now()
             self.close()
             return
         streams = self.streams
@@ -711,6 +712,13 @@ class H2ClientConnection(asyncio.Protocol):
     # -- used by the streams -------------------------------------------------------------------------------
 
     def flush(self) -> None:
+        """Write what the library has framed, once per event-loop turn: the streams of a turn share a write."""
+        if not self.flush_scheduled and not self.closed:
+            self.flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush_now)
+
+    def flush_now(self) -> None:
+        self.flush_scheduled = False
         if self.closed:
             return
         data = self.h2.data_to_send()
@@ -814,9 +822,9 @@ class H2ClientConnection(asyncio.Protocol):
             return
         try:
             self.h2.close_connection()
-            self.flush()
         except h2.exceptions.ProtocolError:
             pass
+        self.flush_now()
         self.closed = True
         if self.transport is not None:
             self.transport.close()

@@ -194,6 +194,7 @@ class H2UpstreamConnection(asyncio.Protocol):
         self.closed = False
         self.going_away = False  # the endpoint sent GOAWAY (or the pool closes): no new streams
         self.idle_since = monotonic()
+        self.flush_scheduled = False
 
     # -- used by the pool --------------------------------------------------------------------------------------
 
@@ -221,6 +222,13 @@ class H2UpstreamConnection(asyncio.Protocol):
             pass
 
     def flush(self) -> None:
+        """Write what the library has framed, once per event-loop turn: the streams of a turn share a write."""
+        if not self.flush_scheduled and not self.closed:
+            self.flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush_now)
+
+    def flush_now(self) -> None:
+        self.flush_scheduled = False
         data = self.h2.data_to_send()
         if data and not self.closed:
             self.transport.write(data)  # type: ignore[union-attr]
@@ -230,12 +238,13 @@ class H2UpstreamConnection(asyncio.Protocol):
             return
         try:
             self.h2.close_connection()
-            self.flush()
         except h2.exceptions.ProtocolError:
             pass
-        self.closed = True
         if self.transport is not None:
+            self.flush_now()
+            self.closed = True
             self.transport.close()
+        self.closed = True
 
     # -- asyncio.Protocol --------------------------------------------------------------------------------------
 
@@ -251,7 +260,7 @@ class H2UpstreamConnection(asyncio.Protocol):
         )
         h2c.initiate_connection()
         h2c.increment_flow_control_window(CONNECTION_WINDOW - 65535)
-        self.flush()
+        self.flush_now()
 
     def connection_lost(self, exc: BaseException | None) -> None:
         self.closed = True
@@ -269,7 +278,7 @@ class H2UpstreamConnection(asyncio.Protocol):
             events = self.h2.receive_data(data)
         except h2.exceptions.ProtocolError as exc:
             _log.warning("gateway: h2c endpoint %s:%s broke the protocol: %s", self.pool.host, self.pool.port, exc)
-            self.flush()
+            self.flush_now()
             self.closed = True
             self.transport.abort()  # type: ignore[union-attr]
             return
