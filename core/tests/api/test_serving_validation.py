@@ -54,6 +54,11 @@ CASES = [
          "spec.template.spec.containers[0].ports[0].containerPort: port 9090 is reserved by Knative"],
         id="reserved env and port",
     ),
+    pytest.param(
+        service(container={"image": "x", "ports": [{"name": "arbitrary", "containerPort": 8080}]}),
+        ["spec.template.spec.containers[0].ports[0].name: must be empty, or one of: 'h2c', 'http1', got 'arbitrary'"],
+        id="port name",
+    ),
     pytest.param(service(template_meta={"name": "other-v1"}), ["spec.template.metadata.name: revision name 'other-v1' must have prefix 'hello-'"], id="revision name prefix"),
     pytest.param(
         service(traffic=[{"revisionName": "hello-00009", "latestRevision": True, "percent": 100}]),
@@ -272,3 +277,8 @@ async def test_config_limits_apply_whatever_the_class_and_on_revisions():
         f"metadata.annotations[{A}max-scale]: max-scale=0 (unlimited) is not allowed: config-autoscaler "
         "max-scale-limit is 10, so max-scale must be in [1, 10]"
     ]
+
+
+@pytest.mark.parametrize("name", ["h2c", "http1", ""])
+async def test_knative_port_names_are_admitted(name):
+    assert await errors_of(service(container={"image": "x", "ports": [{"name": name, "containerPort": 8080}]})) == []

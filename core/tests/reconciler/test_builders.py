@@ -107,12 +107,12 @@ def test_hosts(hosts, tag, want):
 def test_ingress_has_weighted_rule_and_tag_rules():
     resolved = (ResolvedTarget(None, "hello-00002", "hello", True, 80), ResolvedTarget("old", "hello-00001", None, False, 20))
     ing = make_ingress(ROUTE, resolved, HostConfig(domain="example.com"), "embedded.ingress.networking.knative.dev")
-    rules = {r.hosts[0]: [(s.service_name, s.percent) for s in r.http.paths[0].splits] for r in ing.spec.rules}
+    rules = {r.hosts: [(s.service_name, s.percent) for s in r.http.paths[0].splits] for r in ing.spec.rules}
     assert rules == {
-        "hello.ns.svc.cluster.local": [("hello-00002", 80), ("hello-00001", 20)],
-        "hello.ns.example.com": [("hello-00002", 80), ("hello-00001", 20)],
-        "old-hello.ns.svc.cluster.local": [("hello-00001", 100)],
-        "old-hello.ns.example.com": [("hello-00001", 100)],
+        ("hello.ns", "hello.ns.svc", "hello.ns.svc.cluster.local"): [("hello-00002", 80), ("hello-00001", 20)],
+        ("hello.ns.example.com",): [("hello-00002", 80), ("hello-00001", 20)],
+        ("old-hello.ns", "old-hello.ns.svc", "old-hello.ns.svc.cluster.local"): [("hello-00001", 100)],
+        ("old-hello.ns.example.com",): [("hello-00001", 100)],
     }
     split = ing.spec.rules[1].http.paths[0].splits[0]
     assert split.append_headers == {"Knative-Serving-Revision": "hello-00002", "Knative-Serving-Namespace": "ns"}

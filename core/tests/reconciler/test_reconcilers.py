@@ -127,7 +127,8 @@ async def test_route_waits_for_a_ready_revision_then_renders_its_ingress(store):
     await r.reconcile("default/c")
     ing = await store.get(Ingress, "default", "c")
     hosts = [h for rule in ing.spec.rules for h in rule.hosts]
-    assert hosts == ["c.default.svc.cluster.local", "c.default.example.com"]
+    # the cluster-local rule with its short forms, as Knative's ExpandedHosts
+    assert hosts == ["c.default", "c.default.svc", "c.default.svc.cluster.local", "c.default.example.com"]
     rev = await store.get(Revision, "default", "c-00001")
     assert rev.metadata.labels["serving.knative.dev/routingState"] == "active"
     st = (await store.get(Route, "default", "c")).status

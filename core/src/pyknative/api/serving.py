@@ -53,6 +53,15 @@ class RevisionSpec:
                 return c
         return containers[0] if containers else None
 
+    @property
+    def protocol(self) -> str:
+        """What the revision's app speaks: ``h2c`` when its port is named so (Knative's rule), else ``http1``."""
+        container = self.serving_container
+        for p in (container.ports or ()) if container is not None else ():
+            if p.name == "h2c":
+                return "h2c"
+        return "http1"
+
 
 @attrs.frozen
 class RevisionTemplateSpec:

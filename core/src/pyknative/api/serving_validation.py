@@ -103,6 +103,10 @@ def validate_container(c: Container, path: str, *, serving: bool) -> list[FieldE
             errors.append(FieldError(pp, f"must be in [1, 65535], got {port}"))
         elif port in RESERVED_PORTS:
             errors.append(FieldError(pp, f"port {port} is reserved by Knative"))
+        if p.name not in (None, "", "h2c", "http1"):
+            errors.append(
+                FieldError(f"{path}.ports[{i}].name", f"must be empty, or one of: 'h2c', 'http1', got {p.name!r}")
+            )
         if p.protocol not in (None, "TCP"):
             errors.append(FieldError(f"{path}.ports[{i}].protocol", f"must be TCP, got {p.protocol!r}"))
     errors += validate_probe(c.readiness_probe, f"{path}.readinessProbe")

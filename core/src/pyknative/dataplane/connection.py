@@ -19,12 +19,12 @@ import asyncio
 import logging
 from collections import deque
 from time import monotonic
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import httptools
 
-from pyknative.dataplane import http1
+from pyknative.dataplane import http1, http2
 from pyknative.dataplane.queue import Endpoint, RevisionQueue
 from pyknative.dataplane.upstream import UpstreamConnection
 
@@ -84,6 +84,7 @@ class Exchange:
     close_after: bool = False
     upstream_read_paused: bool = False
     upstream_write_paused: bool = False
+    h2up: bool = False  # the upstream is an h2c stream (a revision whose port is named h2c)
 
     # -- routing and queueing --------------------------------------------------------------------------------
 
@@ -145,6 +146,9 @@ class Exchange:
         )
 
     def _send(self, conn: UpstreamConnection) -> None:
+        if conn.h2:
+            self._send_h2(conn)
+            return
         self.phase = SENT
         self.upstream = conn
         rev = self.rev
@@ -176,6 +180,42 @@ class Exchange:
             self.body = None
             data += b"".join(body)
         conn.send(self, data)
+        if self.client.paused & _PAUSE_BODY:
+            self.client.unpause(_PAUSE_BODY)
+
+    def _send_h2(self, stream: Any) -> None:
+        """The request as an HTTP/2 stream toward an h2c revision (:mod:`.upstream2`)."""
+        self.phase = SENT
+        self.upstream = stream
+        self.h2up = True
+        if self.upgrade is not None:
+            self._upstream_failed("speaks h2c: an HTTP/1.1 upgrade (say a websocket) cannot be relayed to it")
+            return
+        key = self.rev.key  # type: ignore[union-attr]
+        head = self.head
+        if self.conn_value is not None:
+            head = http1.strip_header_lines(head, http1.connection_extra_names(self.conn_value))
+        headers = [(b":method", self.method), (b":scheme", b"http"), (b":authority", self.host or b""), (b":path", self.url)]
+        headers += [pair for pair in http2.parse_header_lines(head) if pair[0] != b"host"]
+        headers.append((b"knative-serving-revision", key.name.encode("latin-1")))
+        headers.append((b"knative-serving-namespace", key.namespace.encode("latin-1")))
+        if self.forwarded_for is None and not self.has_forwarded_proto:
+            headers += http2.parse_header_lines(self.client.forwarded)
+        else:
+            headers += http2.parse_header_lines(self._forwarded_headers())
+        if self.content_length is not None:
+            headers.append((b"content-length", self.content_length))
+        body = self.body
+        self.body = None
+        if self.chunked:  # pieces buffered before now were framed for HTTP/1.1
+            self.chunked = False
+            body = [http2.unchunk(piece) for piece in body or ()]
+        pieces = [piece for piece in body or () if piece]
+        stream.start(self, headers, end_stream=self.request_done and not pieces)
+        for piece in pieces:
+            stream.write(piece)
+        if self.request_done and pieces:
+            stream.end()
         if self.client.paused & _PAUSE_BODY:
             self.client.unpause(_PAUSE_BODY)
 
@@ -229,6 +269,8 @@ class Exchange:
                     self.body = [http1.LAST_CHUNK]
                 else:
                     self.body.append(http1.LAST_CHUNK)
+        elif self.h2up and (phase == SENT or phase == RESPONDING):
+            self.upstream.end()  # type: ignore[union-attr]
 
     def tunnel_from_client(self, data: bytes) -> None:
         """Bytes after an upgrade request's head: the tunnel's, once the upstream switched protocols."""
@@ -312,6 +354,14 @@ class Exchange:
             self.held = b""
             data = held + data
         self.client.transport.write(data)  # type: ignore[union-attr]
+
+    def on_trailers(self, trailers: list[tuple[bytes, bytes]]) -> None:
+        """Trailers of an h2c upstream's response: they close a chunked body (else they are dropped)."""
+        if self.mode == _CHUNKED and self.phase == RESPONDING:
+            self.mode = _NO_BODY
+            lines = b"".join(b"%b: %b\r\n" % pair for pair in trailers)
+            held, self.held = self.held, b""
+            self.client.transport.write(held + b"0\r\n" + lines + http1.CRLF)  # type: ignore[union-attr]
 
     def on_response_end(self, keep_alive: bool) -> None:
         if self.phase != RESPONDING:
@@ -483,6 +533,8 @@ class ClientConnection(asyncio.Protocol):
         "write_paused",
         "lingering",
         "idle_since",
+        "sniff",
+        "h2c_settings",
     )
 
     def __init__(self, gateway: Gateway) -> None:
@@ -501,6 +553,8 @@ class ClientConnection(asyncio.Protocol):
         self.write_paused = False
         self.lingering = False
         self.idle_since = monotonic()
+        self.sniff: bytes | None = b""  # first bytes while they may still be an HTTP/2 preface (None: HTTP/1)
+        self.h2c_settings: bytes | None = None  # an ``Upgrade: h2c`` request's HTTP2-Settings, while it upgrades
 
     # -- asyncio.Protocol ------------------------------------------------------------------------------------
 
@@ -528,6 +582,15 @@ class ClientConnection(asyncio.Protocol):
         return False
 
     def data_received(self, data: bytes) -> None:
+        if self.sniff is not None:
+            data = self.sniff + data
+            if len(data) < len(http2.PREFACE) and http2.PREFACE.startswith(data):
+                self.sniff = data
+                return
+            self.sniff = None
+            if data.startswith(http2.PREFACE):
+                self._become_h2(data)
+                return
         if self.lingering:
             return
         if self.upgraded:
@@ -539,6 +602,9 @@ class ClientConnection(asyncio.Protocol):
         except httptools.HttpParserUpgrade as upgrade:
             self.upgraded = True
             rest = data[upgrade.args[0] :]
+            if self.h2c_settings is not None:
+                self._become_h2(rest, self.active)
+                return
             if rest and self.active is not None:
                 self.active.tunnel_from_client(rest)
         except httptools.HttpParserError as exc:
@@ -556,6 +622,40 @@ class ClientConnection(asyncio.Protocol):
                 ex.head_size += len(data)
                 if ex.head_size > MAX_HEAD_BYTES:
                     self._answer_and_close(431, f"request head is larger than {MAX_HEAD_BYTES} bytes")
+
+    def _become_h2(self, data: bytes, upgrade: Exchange | None = None) -> None:
+        """Hand the transport to an HTTP/2 connection (:mod:`.http2`): a preface, or an ``Upgrade: h2c``."""
+        transport = self.transport
+        self.gateway._clients.discard(self)
+        self.closed = True  # this protocol is done; connection_lost goes to the new one
+        self.active = None
+        conn = http2.H2ClientConnection(self.gateway, self.peer)
+        transport.set_protocol(conn)  # type: ignore[union-attr]
+        if upgrade is None:
+            conn.connection_made(transport)  # type: ignore[arg-type]
+        else:
+            conn.upgraded(
+                transport, self.h2c_settings, upgrade.method, upgrade.url, upgrade.head, upgrade.forwarded_for  # type: ignore[arg-type]
+            )
+        if data:
+            conn.data_received(data)
+
+    def _check_upgrade(self, ex: Exchange) -> bool:
+        """A request with an ``Upgrade`` header; True when it upgrades the connection to h2c (not dispatched)."""
+        if not self.parser.should_upgrade():
+            ex.upgrade = None  # an Upgrade header without "Connection: upgrade" asks for nothing
+            return False
+        if ex.upgrade.strip().lower() != b"h2c":  # type: ignore[union-attr]
+            return False
+        # The gateway answers h2c upgrades itself; one it declines (a body to read first, a request pipelined
+        # behind another) is served over HTTP/1.1 as the RFC allows, and never asked of the revision.
+        ex.upgrade = None
+        settings = http2.upgrade_settings(ex.head)
+        if settings is None or self.active is not None or ex.chunked or ex.content_length not in (None, b"0"):
+            return False
+        self.h2c_settings = settings
+        self.active = ex
+        return True
 
     def _answer_and_close(self, status: int, message: str) -> None:
         if self.closed:
@@ -652,8 +752,8 @@ class ClientConnection(asyncio.Protocol):
         ex.method = parser.get_method()  # type: ignore[union-attr]
         ex.http10 = parser.get_http_version() == "1.0"  # type: ignore[union-attr]
         ex.keep_alive = parser.should_keep_alive()  # type: ignore[union-attr]
-        if ex.upgrade is not None and not parser.should_upgrade():  # type: ignore[union-attr]
-            ex.upgrade = None  # an Upgrade header without "Connection: upgrade" asks for nothing
+        if ex.upgrade is not None and self._check_upgrade(ex):  # type: ignore[arg-type]
+            return
         if self.active is None:
             self.active = ex
             ex.dispatch()  # type: ignore[union-attr]

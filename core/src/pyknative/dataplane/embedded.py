@@ -2,8 +2,8 @@
 
 It is the ``embedded`` implementation of :class:`pyknative.roles.ingress.RevisionDataPlane` (the role's
 contract; ``pyknative: data-plane`` picks one): it starts and stops the gateway, tells it each revision's
-``containerConcurrency``, timeout, target burst capacity and ready endpoints (from the Revision the reconciler
-publishes and the runtime's instances), drains an instance before the runtime stops it, samples each revision's
+``containerConcurrency``, timeout, target burst capacity, protocol (``h2c`` for a port named so) and ready
+endpoints (from the Revision the reconciler publishes and the runtime's instances), drains an instance before the runtime stops it, samples each revision's
 queue once a second into the autoscaler's metrics, pokes the autoscaler when a request waits at zero, and
 answers ``/metrics``' per-revision figures. The platform knows none of this: it only wires the contract.
 """
@@ -86,6 +86,7 @@ class EmbeddedDataPlane:
             container_concurrency=(spec.container_concurrency if spec else 0) or 0,
             timeout_seconds=float((spec.timeout_seconds if spec else None) or 300),
             target_burst_capacity=resolve_autoscaling(rev.metadata.annotations, self.autoscaler_config).target_burst_capacity,
+            protocol=spec.protocol if spec else "http1",
         )
 
     def forget_revision(self, key: str) -> None:

@@ -27,9 +27,11 @@ from collections.abc import Callable, Mapping, Sequence
 from time import monotonic
 
 from pyknative.dataplane.connection import RESPONDING, ClientConnection, Exchange
+from pyknative.dataplane.http2 import H2Exchange
 from pyknative.dataplane.queue import RevisionCounters, RevisionQueue, RevisionStats
 from pyknative.dataplane.routing import RevisionKey, RouteRule, RouteTable
 from pyknative.dataplane.upstream import EndpointPool
+from pyknative.dataplane.upstream2 import H2EndpointPool
 
 _log = logging.getLogger(__name__)
 
@@ -107,7 +109,7 @@ class Gateway:
             task.cancel()
         for rev in [*self._revisions.values(), *self._retired]:
             for waiter in rev.drain_waiters():
-                if isinstance(waiter, Exchange):
+                if isinstance(waiter, (Exchange, H2Exchange)):
                     waiter.abort()
             for endpoint in rev.endpoints:
                 endpoint.pool.close()
@@ -138,11 +140,14 @@ class Gateway:
         container_concurrency: int,
         timeout_seconds: float,
         target_burst_capacity: float = -1.0,
+        protocol: str = "http1",
     ) -> None:
         """Create or update a revision's queue; requests waiting for endpoints or slots are woken.
 
         ``target_burst_capacity`` bounds the requests held for the revision (see
         :func:`~pyknative.dataplane.queue.held_limit`; -1, the default: no bound but the timeout).
+        ``protocol`` is what the gateway speaks to the endpoints: ``http1`` (HTTP/1.1) or ``h2c`` (HTTP/2
+        cleartext with prior knowledge, Knative's rule for a container port named ``h2c``), whatever the client's.
         Endpoints no longer listed get no new requests; their requests in flight finish (:meth:`drain`).
         """
         if container_concurrency < 0:
@@ -151,12 +156,21 @@ class Gateway:
             raise ValueError(f"timeout_seconds of {key} must be > 0, got {timeout_seconds}")
         if target_burst_capacity < 0 and target_burst_capacity != -1:
             raise ValueError(f"target_burst_capacity of {key} must be -1 or >= 0, got {target_burst_capacity}")
+        if protocol not in ("http1", "h2c"):
+            raise ValueError(f"protocol of {key} must be 'http1' or 'h2c', got {protocol!r}")
         addresses = [(str(host), int(port)) for host, port in endpoints]
+        h2c = protocol == "h2c"
         rev = self._revisions.get(key)
         if rev is None:
             rev = RevisionQueue(key, container_concurrency, timeout_seconds, target_burst_capacity=target_burst_capacity)
             self._revisions[key] = rev
-        dropped = rev.update(addresses, container_concurrency, timeout_seconds, self._make_pool, target_burst_capacity)
+        if rev.h2c != h2c:  # a protocol change: connections of the other kind are of no use
+            rev.h2c = h2c
+            for endpoint in list(rev.endpoints):
+                rev.retire(endpoint)
+                endpoint.pool.close()
+        make_pool = self._make_h2_pool if h2c else self._make_pool
+        dropped = rev.update(addresses, container_concurrency, timeout_seconds, make_pool, target_burst_capacity)
         for endpoint in dropped:
             endpoint.pool.close()
 
@@ -170,7 +184,7 @@ class Gateway:
             rev.retire(endpoint)
             endpoint.pool.close()
         for waiter in rev.drain_waiters():
-            if isinstance(waiter, Exchange):
+            if isinstance(waiter, (Exchange, H2Exchange)):
                 waiter.respond_error(503, f"revision {key} was removed while the request waited")
         if rev.counters.in_flight:
             self._retired.append(rev)
@@ -245,6 +259,9 @@ class Gateway:
 
     def _make_pool(self, host: str, port: int) -> EndpointPool:
         return EndpointPool(host, port, tasks=self._connecting)
+
+    def _make_h2_pool(self, host: str, port: int) -> H2EndpointPool:
+        return H2EndpointPool(host, port, tasks=self._connecting)
 
     # -- timer -----------------------------------------------------------------------------------------------
 

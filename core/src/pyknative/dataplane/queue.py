@@ -199,6 +199,8 @@ class RevisionQueue:
     max_held: int | None = None
     #: when the gateway last reported this revision as having no endpoints (0: not since endpoints came)
     poked_at: float = 0.0
+    #: the endpoints speak h2c (HTTP/2 with prior knowledge), not HTTP/1.1
+    h2c: bool = False
     # Bytes the gateway adds to every upstream request of this revision.
     upstream_headers: bytes = b""
     #: endpoints out of rotation that still carry requests, by address

@@ -67,6 +67,8 @@ class ConnectionWaiter(Protocol):
 class UpstreamConnection(asyncio.Protocol):
     """One connection to an endpoint (see the module docstring). Plain ``__slots__`` class: it is hot."""
 
+    h2 = False  # an HTTP/1.1 connection (an h2c revision's streams are :class:`.upstream2.H2UpstreamStream`)
+
     __slots__ = (
         "pool",
         "transport",

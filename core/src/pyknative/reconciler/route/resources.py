@@ -2,7 +2,9 @@
 
 Hosts follow ``config-network``'s ``domain-template`` (``{{.Name}}.{{.Namespace}}.{{.Domain}}``) and
 ``tag-template`` (``{{.Tag}}-{{.Name}}``); a route labelled ``networking.knative.dev/visibility: cluster-local``
-gets only its cluster-local host.
+gets only its cluster-local hosts. The cluster-local rule of the Ingress carries the short forms too,
+``<name>.<ns>`` and ``<name>.<ns>.svc`` beside ``<name>.<ns>.svc.<cluster-domain>``, as Knative's
+``ExpandedHosts`` does (what a pod's DNS search path resolves).
 """
 
 from __future__ import annotations
@@ -51,6 +53,16 @@ def cluster_local(route: Route, hosts: HostConfig) -> bool:
 def local_host(route: Route, hosts: HostConfig, tag: str | None = None) -> str:
     name = _render(hosts.tag_template, {"Tag": tag, "Name": route.name}) if tag else route.name
     return f"{name}.{route.namespace}.svc.{hosts.cluster_domain}"
+
+
+def expanded_hosts(local: str, hosts: HostConfig) -> tuple[str, ...]:
+    """A cluster-local host and its short forms, sorted (``<n>.<ns>``, ``<n>.<ns>.svc``, ``<n>.<ns>.svc.<cd>``)."""
+    out = {local}
+    suffix = f".svc.{hosts.cluster_domain}"
+    if local.endswith(suffix):
+        out.add(local.removesuffix(f".{hosts.cluster_domain}"))
+        out.add(local.removesuffix(suffix))
+    return tuple(sorted(out))
 
 
 def host(route: Route, hosts: HostConfig, tag: str | None = None) -> str:
@@ -105,14 +117,14 @@ def make_ingress(route: Route, resolved: tuple[ResolvedTarget, ...], hosts: Host
     main = _splits(route, [(t.revision_name, t.percent or 0) for t in resolved])
     rules = []
     is_local = cluster_local(route, hosts)
-    rules.append(_rule((local_host(route, hosts),), VISIBILITY_CLUSTER_LOCAL, main))
+    rules.append(_rule(expanded_hosts(local_host(route, hosts), hosts), VISIBILITY_CLUSTER_LOCAL, main))
     if not is_local:
         rules.append(_rule((host(route, hosts),), VISIBILITY_EXTERNAL, main))
     for t in resolved:
         if not t.tag:
             continue
         split = _splits(route, [(t.revision_name, 100)])
-        rules.append(_rule((local_host(route, hosts, t.tag),), VISIBILITY_CLUSTER_LOCAL, split))
+        rules.append(_rule(expanded_hosts(local_host(route, hosts, t.tag), hosts), VISIBILITY_CLUSTER_LOCAL, split))
         if not is_local:
             rules.append(_rule((host(route, hosts, t.tag),), VISIBILITY_EXTERNAL, split))
     labels = {ROUTE_LABEL: route.name, "serving.knative.dev/routeNamespace": route.namespace}
