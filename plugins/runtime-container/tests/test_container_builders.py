@@ -20,7 +20,15 @@ from pyknative_runtime_container.resources import (
 
 from pyknative.api.core import ConfigMap, Secret
 from pyknative.api.serving import Revision
-from pyknative.roles.runtime import ConfigError, ExecProbe, HTTPGetProbe, Machine, Sources, TCPProbe
+from pyknative.roles.runtime import (
+    ConfigError,
+    ExecProbe,
+    GRPCProbe,
+    HTTPGetProbe,
+    Machine,
+    Sources,
+    TCPProbe,
+)
 
 
 def b64(text: str) -> str:
@@ -153,6 +161,7 @@ def test_sidecar_joins_the_serving_containers_network():
         ({"httpGet": {"path": "/healthz", "port": 8080}}, HTTPGetProbe(path="/healthz")),
         ({"tcpSocket": {"port": 8080}}, TCPProbe()),
         ({"exec": {"command": ["cat", "/ready"]}}, ExecProbe(command=("cat", "/ready"))),
+        ({"grpc": {"port": 8080, "service": "s"}}, GRPCProbe(service="s")),
     ],
 )
 def test_probes(probe, handler):

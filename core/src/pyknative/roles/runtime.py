@@ -13,7 +13,7 @@ from pyknative.runtime.backend import SupervisedRuntime
 from pyknative.runtime.choice import RUNTIME_ANNOTATION
 from pyknative.runtime.instance import SupervisedInstance
 from pyknative.runtime.podconfig import ConfigError, Machine, Sources, expand, resolve_volumes
-from pyknative.runtime.probes import ExecProbe, Handler, HTTPGetProbe, Readiness, TCPProbe
+from pyknative.runtime.probes import ExecProbe, GRPCProbe, Handler, HTTPGetProbe, Readiness, TCPProbe
 from pyknative.runtime.process import exit_status
 from pyknative.runtime.resources import container_env, serving_container
 from pyknative.runtime.resources import readiness as readiness_of
@@ -26,6 +26,7 @@ __all__ = [
     "ConfigError",
     "ContainerStatus",
     "ExecProbe",
+    "GRPCProbe",
     "HTTPGetProbe",
     "Handler",
     "ImagePullError",

@@ -1,7 +1,7 @@
 """Readiness probes for local instances: the probe values (Knative/Kubernetes ``readinessProbe``) and a checker.
 
 ``check`` runs one probe once against an instance and answers ready or not: an HTTP GET that answers 2xx/3xx,
-a TCP connect that succeeds, or a command that exits 0. A probe without a port targets the instance's port.
+a TCP connect that succeeds, a gRPC health check that answers SERVING, or a command that exits 0. A probe without a port targets the instance's port.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import ssl
 from collections.abc import Mapping
 
 import attrs
+import h2.exceptions
 
 from pyknative.runtime import _procgroup
 
@@ -54,7 +55,15 @@ class ExecProbe:
             raise ValueError("ExecProbe.command: must not be empty")
 
 
-Handler = HTTPGetProbe | TCPProbe | ExecProbe
+@attrs.frozen
+class GRPCProbe:
+    """Ready when ``grpc.health.v1.Health/Check`` for ``service`` answers SERVING (see :mod:`.grpc_probe`)."""
+
+    port: int | None = None
+    service: str = ""
+
+
+Handler = HTTPGetProbe | TCPProbe | ExecProbe | GRPCProbe
 
 
 @attrs.frozen
@@ -106,8 +115,12 @@ async def check(
                 return await _http_get(handler, host, handler.port or port)
             if isinstance(handler, TCPProbe):
                 return await _tcp(host, handler.port or port)
+            if isinstance(handler, GRPCProbe):
+                from pyknative.runtime import grpc_probe
+
+                return await grpc_probe.check(host, handler.port or port, handler.service)
             return await _exec(handler, env, cwd)
-    except (OSError, TimeoutError, ValueError, asyncio.IncompleteReadError) as exc:
+    except (OSError, TimeoutError, ValueError, asyncio.IncompleteReadError, h2.exceptions.H2Error) as exc:
         _log.debug("probe %r on %s:%s failed: %s", handler, host, port, exc or type(exc).__name__)
         return False
 

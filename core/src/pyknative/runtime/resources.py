@@ -10,13 +10,14 @@ revision share the machine), not the container port.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from pyknative.api.podspec import Container, Probe
 from pyknative.api.serving import CONFIGURATION_LABEL, SERVICE_LABEL, Revision
 from pyknative.runtime import ExecProbe, HTTPGetProbe, ProcessSpec, Readiness, TCPProbe
 from pyknative.runtime.api import NotRunnableError
 from pyknative.runtime.podconfig import Machine, Sources, expand, resolve_env, resolve_volumes
+from pyknative.runtime.probes import GRPCProbe
 from pyknative.runtime.spec import BASE_ENV
 
 
@@ -85,6 +86,9 @@ def readiness(probe: Probe | None, container_port: int | None) -> Readiness:
         handler = HTTPGetProbe(path=h.path or "/", port=port(h.port), headers=headers, scheme=h.scheme or "HTTP")
     elif probe.exec is not None:
         handler = ExecProbe(command=tuple(probe.exec.command or ()))
+    elif isinstance(probe.extra.get("grpc"), Mapping):
+        grpc = probe.extra["grpc"]
+        handler = GRPCProbe(port=port(grpc.get("port")), service=str(grpc.get("service") or ""))
     else:
         handler = TCPProbe(port=port(probe.tcp_socket.port) if probe.tcp_socket else None)
     return Readiness(handler=handler, **kwargs)
