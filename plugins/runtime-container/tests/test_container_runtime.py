@@ -234,7 +234,7 @@ async def test_sidecar_shares_the_network_and_volumes_and_security_apply(runtime
     st = await until(lambda: (s := runtime.status(rev.key)).ready and s, what="the pod ready")
     status, body = await until(lambda: (r := get(st.endpoints[0][1])) and r[0] == 200 and r, what="the sidecar")
     assert body == "secret"
-    assert "ro" in runtime.logs(rev.key)  # the root filesystem is read-only
+    await until(lambda: "ro" in runtime.logs(rev.key), what="the app's log")  # its root filesystem is read-only
     app = podman.containers("serving.knative.dev/revision=pod-00001", "pyknative.dev/container=app")
     assert len(app) == 1
     limits = podman.run("inspect", "--format", "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}", app[0]).stdout
