@@ -1,0 +1,229 @@
+"""ContainerSource and SinkBinding through a real in-process Platform: the SQLite store, the controllers, the
+local process runtime, and a recording sink server on loopback. The ContainerSource's container is a Python
+``command`` that posts one binary-mode CloudEvent to ``$K_SINK`` and exits (so the runtime starts it again)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+import attrs
+import pytest
+
+from pyknative.api import conditions as cond
+from pyknative.api.kinds import admit
+from pyknative.api.serving import Configuration, Service
+from pyknative.api.sources import ContainerSource, SinkBinding
+from pyknative.errors import NotFoundError, ValidationError
+from pyknative.platform import Platform
+
+PORTS = {"gateway-port": "0", "admin-port": "0", "eventing-port": "0"}
+
+ADAPTER = """
+import json, os, urllib.request
+overrides = json.loads(os.environ.get("K_CE_OVERRIDES") or "{}").get("extensions", {})
+headers = {"ce-specversion": "1.0", "ce-id": "x-" + str(os.getpid()), "ce-type": "dev.example.heartbeat",
+           "ce-source": "/" + os.environ["NAMESPACE"] + "/" + os.environ["NAME"], "content-type": "application/json"}
+headers.update({"ce-" + k: v for k, v in overrides.items()})
+body = json.dumps({"sink": os.environ["K_SINK"], "name": os.environ["NAME"]}).encode()
+urllib.request.urlopen(urllib.request.Request(os.environ["K_SINK"], data=body, headers=headers), timeout=10).read()
+"""
+
+
+@pytest.fixture
+async def platform(tmp_path):
+    p = Platform.from_config(None, overrides={**PORTS, "data-dir": str(tmp_path / "data")})
+    await p.start()
+    try:
+        yield p
+    finally:
+        await p.stop()
+
+
+async def apply(platform: Platform, doc: dict):
+    obj = platform.kinds.from_manifest(doc)
+    obj = await admit(platform.kinds, obj, None, platform.admission())
+    try:
+        old = await platform.store.get(type(obj), obj.namespace, obj.name)
+    except NotFoundError:
+        return await platform.store.create(obj)
+    return await platform.store.update(attrs.evolve(obj, metadata=old.metadata))
+
+
+async def until(check, timeout: float = 20.0):
+    async with asyncio.timeout(timeout):
+        while True:
+            value = await check()
+            if value:
+                return value
+            await asyncio.sleep(0.05)
+
+
+async def ready(platform: Platform, cls, name: str, type: str = "Ready", status: str = "True"):
+    async def check():
+        obj = await platform.store.get(cls, "default", name)
+        c = cond.get(obj.status.conditions if obj.status else None, type)
+        return obj if c is not None and c.status == status else None
+
+    return await until(check)
+
+
+def container_source(name: str, sink: dict, **spec) -> dict:
+    return {
+        "apiVersion": "sources.knative.dev/v1",
+        "kind": "ContainerSource",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {
+            "template": {"spec": {"containers": [{"name": "adapter", "command": [sys.executable, "-c", ADAPTER]}]}},
+            "sink": sink,
+            **spec,
+        },
+    }
+
+
+async def test_container_source_posts_to_its_sink_and_is_restarted_on_exit(platform, sink):
+    await apply(platform, container_source("heartbeat", {"uri": sink.url}, ceOverrides={"extensions": {"team": "blue"}}))
+    source = await ready(platform, ContainerSource, "heartbeat")
+    assert source.status.sink_uri == sink.url
+    assert {c.type for c in source.status.conditions if c.is_true} == {"Ready", "SinkProvided", "ReceiveAdapterReady"}
+
+    received = await sink.wait_for(2, timeout=30)  # the adapter exits after each post: the second is a restart
+    headers, body = received[0]
+    assert headers["ce-type"] == "dev.example.heartbeat"
+    assert headers["ce-source"] == "/default/heartbeat"
+    assert headers["ce-team"] == "blue"
+    assert json.loads(body) == {"sink": sink.url, "name": "heartbeat"}
+    assert received[0][0]["ce-id"] != received[1][0]["ce-id"]  # two processes
+
+    # deleting the source stops its adapter: no more events
+    await platform.store.delete(ContainerSource, "default", "heartbeat")
+
+    async def stopped():
+        return platform.runtime.status("default/containersource.heartbeat").total == 0
+
+    await until(stopped)
+    count = len(sink.received)
+    await asyncio.sleep(2.5)  # longer than the runtime's restart back-off would take
+    assert len(sink.received) == count
+
+
+async def test_container_source_without_sink_is_not_ready_and_starts_when_sink_appears(platform, sink):
+    await apply(
+        platform,
+        container_source("waiting", {"ref": {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "name": "nope"}}),
+    )
+    source = await ready(platform, ContainerSource, "waiting", status="False")
+    assert cond.get(source.status.conditions, "Ready").reason == "NotFound"
+    assert platform.runtime.status("default/containersource.waiting").total == 0
+
+
+async def test_container_source_admission_needs_a_container(platform):
+    doc = container_source("empty", {"uri": "http://example.com/"})
+    doc["spec"]["template"]["spec"]["containers"] = []
+    with pytest.raises(ValidationError) as e:
+        await apply(platform, doc)
+    assert "spec.template.spec.containers" in str(e.value)
+
+
+def service_doc(name: str, labels: dict | None = None) -> dict:
+    return {
+        "apiVersion": "serving.knative.dev/v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": "default", "labels": labels or {}},
+        "spec": {
+            "template": {
+                "spec": {
+                    "containers": [
+                        {"image": "example.com/app", "command": [sys.executable, "-m", "http.server", "--bind", "127.0.0.1"]}
+                    ]
+                }
+            }
+        },
+    }
+
+
+def binding_doc(name: str, subject: dict, sink: dict, **spec) -> dict:
+    return {
+        "apiVersion": "sources.knative.dev/v1",
+        "kind": "SinkBinding",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"subject": subject, "sink": sink, **spec},
+    }
+
+
+def env_of(obj) -> dict[str, str]:
+    c = obj.spec.template.spec.containers[0]
+    return {e.name: e.value for e in c.env or ()}
+
+
+async def test_sink_binding_injects_k_sink_into_a_service_and_removes_it(platform, sink):
+    await apply(platform, service_doc("app"))
+    await apply(
+        platform,
+        binding_doc(
+            "bind-app",
+            {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "name": "app"},
+            {"uri": sink.url},
+            ceOverrides={"extensions": {"team": "blue"}},
+        ),
+    )
+    binding = await ready(platform, SinkBinding, "bind-app")
+    assert binding.status.sink_uri == sink.url
+
+    async def bound():
+        svc = await platform.store.get(Service, "default", "app")
+        return svc if env_of(svc).get("K_SINK") == sink.url else None
+
+    svc = await until(bound)
+    assert json.loads(env_of(svc)["K_CE_OVERRIDES"]) == {"extensions": {"team": "blue"}}
+
+    # the Service's instances see it: its latest Revision runs with K_SINK in its environment
+    async def revision_env():
+        cfg = await platform.store.get(Configuration, "default", "app")
+        return env_of(cfg) if env_of(cfg).get("K_SINK") == sink.url else None
+
+    assert (await until(revision_env))["K_SINK"] == sink.url
+
+    # re-applying the Service without the variables: the binding puts them back
+    await apply(platform, service_doc("app"))
+    await until(bound)
+
+    await platform.store.delete(SinkBinding, "default", "bind-app")
+
+    async def unbound():
+        svc = await platform.store.get(Service, "default", "app")
+        return svc if "K_SINK" not in env_of(svc) and "K_CE_OVERRIDES" not in env_of(svc) else None
+
+    await until(unbound)
+
+
+async def test_sink_binding_by_selector_binds_matching_services_only(platform, sink):
+    await apply(platform, service_doc("blue", {"team": "blue"}))
+    await apply(platform, service_doc("red", {"team": "red"}))
+    await apply(
+        platform,
+        binding_doc(
+            "bind-blue",
+            {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "selector": {"matchLabels": {"team": "blue"}}},
+            {"uri": sink.url},
+        ),
+    )
+    await ready(platform, SinkBinding, "bind-blue")
+
+    async def bound(name):
+        svc = await platform.store.get(Service, "default", name)
+        return env_of(svc).get("K_SINK") == sink.url
+
+    await until(lambda: bound("blue"))
+    # a Service created later that matches is bound too
+    await apply(platform, service_doc("blue2", {"team": "blue"}))
+    await until(lambda: bound("blue2"))
+    assert not await bound("red")
+
+
+async def test_sink_binding_admission_needs_name_or_selector(platform):
+    doc = binding_doc("bad", {"apiVersion": "serving.knative.dev/v1", "kind": "Service"}, {"uri": "http://x/"})
+    with pytest.raises(ValidationError) as e:
+        await apply(platform, doc)
+    assert "spec.subject" in str(e.value)
