@@ -8,12 +8,13 @@ import asyncio
 import json
 import sys
 
+import aiohttp
 import attrs
 import pytest
 
 from pyknative.api import conditions as cond
 from pyknative.api.kinds import admit
-from pyknative.api.serving import Configuration, Service
+from pyknative.api.serving import Service
 from pyknative.api.sources import ContainerSource, SinkBinding
 from pyknative.errors import NotFoundError, ValidationError
 from pyknative.platform import Platform
@@ -126,6 +127,18 @@ async def test_container_source_admission_needs_a_container(platform):
     assert "spec.template.spec.containers" in str(e.value)
 
 
+#: a Service's app: answers every GET with the K_SINK of its environment
+ECHO_K_SINK = """
+import http.server, os
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = os.environ.get("K_SINK", "<unset>").encode()
+        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+"""
+
+
 def service_doc(name: str, labels: dict | None = None) -> dict:
     return {
         "apiVersion": "serving.knative.dev/v1",
@@ -135,7 +148,7 @@ def service_doc(name: str, labels: dict | None = None) -> dict:
             "template": {
                 "spec": {
                     "containers": [
-                        {"image": "example.com/app", "command": [sys.executable, "-m", "http.server", "--bind", "127.0.0.1"]}
+                        {"image": "example.com/app", "command": [sys.executable, "-c", ECHO_K_SINK]}
                     ]
                 }
             }
@@ -178,12 +191,21 @@ async def test_sink_binding_injects_k_sink_into_a_service_and_removes_it(platfor
     svc = await until(bound)
     assert json.loads(env_of(svc)["K_CE_OVERRIDES"]) == {"extensions": {"team": "blue"}}
 
-    # the Service's instances see it: its latest Revision runs with K_SINK in its environment
-    async def revision_env():
-        cfg = await platform.store.get(Configuration, "default", "app")
-        return env_of(cfg) if env_of(cfg).get("K_SINK") == sink.url else None
+    # the Service's instances see it: an instance of its latest ready Revision answers with its K_SINK
+    async def instance_sees_k_sink():
+        svc = await platform.store.get(Service, "default", "app")
+        rev = svc.status.latest_ready_revision_name if svc.status else None
+        if not rev:
+            return None
+        endpoints = platform.instances(f"default/{rev}").endpoints
+        if not endpoints:
+            return None
+        host, port = endpoints[0]
+        async with aiohttp.ClientSession() as session, session.get(f"http://{host}:{port}/") as resp:
+            text = await resp.text()
+        return text if text == sink.url else None
 
-    assert (await until(revision_env))["K_SINK"] == sink.url
+    assert await until(instance_sees_k_sink, timeout=40) == sink.url
 
     # re-applying the Service without the variables: the binding puts them back
     await apply(platform, service_doc("app"))
