@@ -249,3 +249,14 @@ async def test_sink_binding_admission_needs_name_or_selector(platform):
     with pytest.raises(ValidationError) as e:
         await apply(platform, doc)
     assert "spec.subject" in str(e.value)
+
+
+async def test_container_source_whose_image_cannot_run_says_why(platform, sink):
+    doc = container_source("imaged", {"uri": sink.url})
+    doc["spec"]["template"]["spec"]["containers"] = [{"name": "adapter", "image": "example.com/heartbeat:1"}]
+    await apply(platform, doc)
+    source = await ready(platform, ContainerSource, "imaged", type="ReceiveAdapterReady", status="False")
+    c = cond.get(source.status.conditions, "ReceiveAdapterReady")
+    assert c.reason and c.message
+    assert cond.get(source.status.conditions, "Ready").status == "False"
+    assert cond.get(source.status.conditions, "SinkProvided").status == "True"
