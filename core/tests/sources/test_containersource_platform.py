@@ -11,6 +11,7 @@ import sys
 import aiohttp
 import attrs
 import pytest
+import yaml
 
 from pyknative.api import conditions as cond
 from pyknative.api.kinds import admit
@@ -76,7 +77,9 @@ def container_source(name: str, sink: dict, **spec) -> dict:
         "kind": "ContainerSource",
         "metadata": {"name": name, "namespace": "default"},
         "spec": {
-            "template": {"spec": {"containers": [{"name": "adapter", "command": [sys.executable, "-c", ADAPTER]}]}},
+            "template": {
+                "spec": {"containers": [{"name": "adapter", "command": [sys.executable, "-c", ADAPTER]}]}
+            },
             "sink": sink,
             **spec,
         },
@@ -84,12 +87,21 @@ def container_source(name: str, sink: dict, **spec) -> dict:
 
 
 async def test_container_source_posts_to_its_sink_and_is_restarted_on_exit(platform, sink):
-    await apply(platform, container_source("heartbeat", {"uri": sink.url}, ceOverrides={"extensions": {"team": "blue"}}))
+    await apply(
+        platform,
+        container_source("heartbeat", {"uri": sink.url}, ceOverrides={"extensions": {"team": "blue"}}),
+    )
     source = await ready(platform, ContainerSource, "heartbeat")
     assert source.status.sink_uri == sink.url
-    assert {c.type for c in source.status.conditions if c.is_true} == {"Ready", "SinkProvided", "ReceiveAdapterReady"}
+    assert {c.type for c in source.status.conditions if c.is_true} == {
+        "Ready",
+        "SinkProvided",
+        "ReceiveAdapterReady",
+    }
 
-    received = await sink.wait_for(2, timeout=30)  # the adapter exits after each post: the second is a restart
+    received = await sink.wait_for(
+        2, timeout=30
+    )  # the adapter exits after each post: the second is a restart
     headers, body = received[0]
     assert headers["ce-type"] == "dev.example.heartbeat"
     assert headers["ce-source"] == "/default/heartbeat"
@@ -112,7 +124,9 @@ async def test_container_source_posts_to_its_sink_and_is_restarted_on_exit(platf
 async def test_container_source_without_sink_is_not_ready_and_starts_when_sink_appears(platform, sink):
     await apply(
         platform,
-        container_source("waiting", {"ref": {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "name": "nope"}}),
+        container_source(
+            "waiting", {"ref": {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "name": "nope"}}
+        ),
     )
     source = await ready(platform, ContainerSource, "waiting", status="False")
     assert cond.get(source.status.conditions, "Ready").reason == "NotFound"
@@ -227,7 +241,11 @@ async def test_sink_binding_by_selector_binds_matching_services_only(platform, s
         platform,
         binding_doc(
             "bind-blue",
-            {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "selector": {"matchLabels": {"team": "blue"}}},
+            {
+                "apiVersion": "serving.knative.dev/v1",
+                "kind": "Service",
+                "selector": {"matchLabels": {"team": "blue"}},
+            },
             {"uri": sink.url},
         ),
     )
@@ -245,7 +263,9 @@ async def test_sink_binding_by_selector_binds_matching_services_only(platform, s
 
 
 async def test_sink_binding_admission_needs_name_or_selector(platform):
-    doc = binding_doc("bad", {"apiVersion": "serving.knative.dev/v1", "kind": "Service"}, {"uri": "http://x/"})
+    doc = binding_doc(
+        "bad", {"apiVersion": "serving.knative.dev/v1", "kind": "Service"}, {"uri": "http://x/"}
+    )
     with pytest.raises(ValidationError) as e:
         await apply(platform, doc)
     assert "spec.subject" in str(e.value)
@@ -260,3 +280,106 @@ async def test_container_source_whose_image_cannot_run_says_why(platform, sink):
     assert c.reason and c.message
     assert cond.get(source.status.conditions, "Ready").status == "False"
     assert cond.get(source.status.conditions, "SinkProvided").status == "True"
+
+
+KNATIVE_DOCS_CONTAINER_SOURCE = """
+apiVersion: sources.knative.dev/v1
+kind: ContainerSource
+metadata:
+  name: test-heartbeats
+spec:
+  template:
+    spec:
+      containers:
+        - image: gcr.io/knative-releases/knative.dev/eventing/cmd/heartbeats:latest
+          name: heartbeats
+          args:
+            - --period=1
+          env:
+            - name: POD_NAME
+              value: "mypod"
+            - name: POD_NAMESPACE
+              value: "event-test"
+  sink:
+    ref:
+      apiVersion: serving.knative.dev/v1
+      kind: Service
+      name: event-display
+"""
+
+KNATIVE_DOCS_SINK_BINDING = """
+apiVersion: sources.knative.dev/v1
+kind: SinkBinding
+metadata:
+  name: bind-heartbeat
+spec:
+  subject:
+    apiVersion: batch/v1
+    kind: Job
+    selector:
+      matchLabels:
+        app: heartbeat-cron
+  sink:
+    ref:
+      apiVersion: serving.knative.dev/v1
+      kind: Service
+      name: event-display
+"""
+
+
+async def test_the_knative_docs_yaml_applies(platform, sink):
+    cs = await apply(
+        platform,
+        {
+            **yaml.safe_load(KNATIVE_DOCS_CONTAINER_SOURCE),
+            "metadata": {"name": "test-heartbeats", "namespace": "default"},
+        },
+    )
+    sb = await apply(
+        platform,
+        {
+            **yaml.safe_load(KNATIVE_DOCS_SINK_BINDING),
+            "metadata": {"name": "bind-heartbeat", "namespace": "default"},
+        },
+    )
+    assert cs.spec.template.spec.containers[0].args == ("--period=1",)
+    assert sb.spec.subject.selector.match_labels == {"app": "heartbeat-cron"}
+    # no event-display Service: neither is Ready, with Knative's reason
+    for cls, name in ((ContainerSource, "test-heartbeats"), (SinkBinding, "bind-heartbeat")):
+        obj = await ready(platform, cls, name, type="SinkProvided", status="False")
+        assert cond.get(obj.status.conditions, "Ready").reason == "NotFound"
+
+
+async def test_sink_binding_to_a_kind_pyknative_does_not_serve_says_so(platform, sink):
+    doc = yaml.safe_load(KNATIVE_DOCS_SINK_BINDING)
+    doc["metadata"] = {"name": "bind-job", "namespace": "default"}
+    doc["spec"]["sink"] = {"uri": sink.url}
+    await apply(platform, doc)
+    obj = await ready(platform, SinkBinding, "bind-job", type="BindingAvailable", status="False")
+    assert cond.get(obj.status.conditions, "BindingAvailable").reason == "SubjectKindNotServed"
+    assert cond.get(obj.status.conditions, "Ready").status == "False"
+
+
+async def test_sink_binding_leaves_an_excluded_subject_alone(platform, sink):
+    await apply(platform, service_doc("private", {"team": "blue", "bindings.knative.dev/exclude": "true"}))
+    await apply(platform, service_doc("public", {"team": "blue"}))
+    await apply(
+        platform,
+        binding_doc(
+            "bind-team",
+            {
+                "apiVersion": "serving.knative.dev/v1",
+                "kind": "Service",
+                "selector": {"matchLabels": {"team": "blue"}},
+            },
+            {"uri": sink.url},
+        ),
+    )
+    await ready(platform, SinkBinding, "bind-team")
+
+    async def bound():
+        svc = await platform.store.get(Service, "default", "public")
+        return env_of(svc).get("K_SINK") == sink.url
+
+    await until(bound)
+    assert "K_SINK" not in env_of(await platform.store.get(Service, "default", "private"))

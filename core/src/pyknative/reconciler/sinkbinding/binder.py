@@ -9,6 +9,11 @@ variables of those names) and writes the object when it changed, so a Service's 
 instances, see the sink. A subject that stopped matching, and on ``stop(key)`` (the binding was deleted, or its
 sink went) every subject it bound, gets the variables removed again.
 
+A subject labelled ``bindings.knative.dev/exclude: "true"`` is left alone (Knative's default selection mode). A
+subject kind the platform does not serve (the Knative docs' Deployment, Job, CronJob) makes ``BindingAvailable``,
+and so ``Ready``, False with reason ``SubjectKindNotServed``; a subject that does not exist (yet) is bound when it
+is created.
+
 What pyknative guarantees: the variables are put back whenever a subject is written without them (the subject
 kinds are watched) and removed on delete while the platform runs; a binding deleted while the platform was down
 leaves them (they are removed when a binding of the same name bound them again and is deleted).
@@ -24,7 +29,12 @@ from pyknative.api.sources import BindingSubject
 from pyknative.errors import NotFoundError
 from pyknative.reconciler.containersource.resources import with_env
 from pyknative.roles.source import AdapterEnvironment
+from pyknative.runtime.api import NotRunnableError
 
+#: a subject labelled so is never bound (Knative's default ``SINK_BINDING_SELECTION_MODE: exclusion``)
+EXCLUDE_LABEL = "bindings.knative.dev/exclude"
+#: the condition that says the subjects are bound (pyknative's; Knative marks ``Ready`` alone)
+BINDING_AVAILABLE = "BindingAvailable"
 #: the variables a SinkBinding owns in its subjects' containers
 BINDING_ENV = ("K_SINK", "K_CE_OVERRIDES")
 
@@ -67,7 +77,10 @@ def with_containers(obj: Any, containers) -> Any:
     spec = obj.spec
     template = spec.template
     return attrs.evolve(
-        obj, spec=attrs.evolve(spec, template=attrs.evolve(template, spec=attrs.evolve(template.spec, containers=containers)))
+        obj,
+        spec=attrs.evolve(
+            spec, template=attrs.evolve(template, spec=attrs.evolve(template.spec, containers=containers))
+        ),
     )
 
 
@@ -89,8 +102,17 @@ class SinkBinder:
         return self.platform.store
 
     async def subjects(self, binding: Any) -> list[Any]:
+        """The subjects of ``binding`` (NotRunnableError ``SubjectKindNotServed`` when its kind is not here)."""
         subject: BindingSubject = binding.spec.subject
-        cls = self.platform.kinds.get(subject.api_version or "", subject.kind or "").cls
+        try:
+            cls = self.platform.kinds.get(subject.api_version or "", subject.kind or "").cls
+        except NotFoundError as e:
+            raise NotRunnableError(
+                "SubjectKindNotServed",
+                f"spec.subject: {e}; pyknative binds kinds with a pod template (spec.template.spec.containers) "
+                f"that it serves: a Knative Service or Configuration, or a plugin's kind",
+                retry_after=30.0,
+            ) from None
         namespace = binding.namespace
         if subject.name:
             try:
@@ -104,7 +126,7 @@ class SinkBinder:
         bound: set[SubjectKey] = set()
         for obj in await self.subjects(binding):
             containers = template_containers(obj)
-            if containers is None:
+            if containers is None or (obj.metadata.labels or {}).get(EXCLUDE_LABEL) == "true":
                 continue
             bound.add((type(obj), obj.namespace, obj.name))
             patched = with_env(containers, inject)

@@ -1,17 +1,25 @@
-"""Wiring of the SinkBinding controller: the source duck's reconciler (``SinkProvided``, ``Ready``) whose adapter
-is the :class:`~pyknative.reconciler.sinkbinding.binder.SinkBinder`; Services and Configurations are watched, so
-a subject created or written after its binding is bound at once."""
+"""Wiring of the SinkBinding controller: the source duck's reconciler (``SinkProvided``, ``BindingAvailable``,
+``Ready``) whose adapter is the :class:`~pyknative.reconciler.sinkbinding.binder.SinkBinder`; Services and
+Configurations are watched, so a subject created or written after its binding is bound at once."""
 
 from __future__ import annotations
 
+from pyknative.api.conditions import ConditionSet
 from pyknative.api.serving import Configuration, Service
 from pyknative.api.sources import SinkBinding
 from pyknative.reconciler.controller import Controller
-from pyknative.sources.reconciler import source_controller
+from pyknative.reconciler.sinkbinding.binder import BINDING_AVAILABLE
+from pyknative.sources.reconciler import SINK_PROVIDED, source_controller
 
 
 def new_controller(platform) -> Controller:
-    ctl = source_controller(platform, SinkBinding, name="sinkbinding")
+    ctl = source_controller(
+        platform,
+        SinkBinding,
+        name="sinkbinding",
+        conditions=ConditionSet("Ready", (SINK_PROVIDED, BINDING_AVAILABLE)),
+        adapter_condition=BINDING_AVAILABLE,
+    )
     seen: dict[str, set[str]] = {}
     reconcile = ctl.reconcile
 
