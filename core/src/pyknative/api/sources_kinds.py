@@ -20,5 +20,7 @@ def registrations() -> list[KindRegistration]:
         KindRegistration(
             ContainerSource, None, v.validate_container_source, columns=SOURCE_COLUMNS, categories=SOURCES
         ),
-        KindRegistration(SinkBinding, None, v.validate_sink_binding, columns=SOURCE_COLUMNS, categories=SOURCES),
+        KindRegistration(
+            SinkBinding, None, v.validate_sink_binding, columns=SOURCE_COLUMNS, categories=(*SOURCES, "bindings")
+        ),
     ]
