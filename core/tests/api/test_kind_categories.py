@@ -22,8 +22,10 @@ def test_the_core_kinds_have_knatives_crd_categories():
         "Channel": ("all", "knative", "messaging", "channel"),
         "InMemoryChannel": ("all", "knative", "messaging", "channel"),
         "Subscription": ("all", "knative", "messaging"),
-        # knative/eventing config/core/resources/pingsource.yaml
+        # knative/eventing config/core/resources/{pingsource,containersource,sinkbindings}.yaml
         "PingSource": ("all", "knative", "sources"),
+        "ContainerSource": ("all", "knative", "sources"),
+        "SinkBinding": ("all", "knative", "sources", "bindings"),
         # core/v1 Event: in no category (kubectl's `all` leaves Events out)
         "Event": (),
         # core/v1 Secret and ConfigMap: in no category either (kubectl's `all` lists neither)

@@ -17,7 +17,7 @@ import attrs
 from pyknative.api._serde import extra_field, wire
 from pyknative.api.duck import Destination
 from pyknative.api.meta import KindInfo, Resource
-from pyknative.api.serving import Status
+from pyknative.api.serving import RevisionTemplateSpec, Status
 
 GROUP = "sources.knative.dev"
 API_VERSION = f"{GROUP}/v1"
@@ -104,3 +104,70 @@ class PingSource(Resource):
 def ping_source_attribute(namespace: str, name: str) -> str:
     """The CloudEvent ``source`` of a PingSource's events (Knative's ``PingSourceSource``)."""
     return f"/apis/v1/namespaces/{namespace}/pingsources/{name}"
+
+
+# ------------------------------------------------------------------------------------------ ContainerSource
+
+CONTAINER_SOURCE_RESOURCE_GROUP = "containersources.sources.knative.dev"
+SINK_BINDING_RESOURCE_GROUP = "sinkbindings.sources.knative.dev"
+
+
+@attrs.frozen
+class ContainerSourceSpec(SourceSpec):
+    #: the pod template of the receive adapter (``containers`` with ``command``/``args``, or ``image``)
+    template: RevisionTemplateSpec | None = wire()
+
+
+@attrs.frozen
+class ContainerSourceStatus(SourceStatus):
+    pass
+
+
+@attrs.frozen
+class ContainerSource(Resource):
+    KIND: ClassVar[KindInfo] = KindInfo(GROUP, "v1", "ContainerSource", "containersources")
+
+    spec: ContainerSourceSpec | None = wire(factory=ContainerSourceSpec)
+    status: ContainerSourceStatus | None = wire(factory=ContainerSourceStatus)
+
+
+# ------------------------------------------------------------------------------------------ SinkBinding
+
+
+@attrs.frozen
+class LabelSelector:
+    """A Kubernetes ``LabelSelector``: ``matchLabels`` (all must match) and ``matchExpressions``."""
+
+    match_labels: Mapping[str, str] | None = wire()
+    match_expressions: tuple[Mapping[str, Any], ...] | None = wire()
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen
+class BindingSubject:
+    """``spec.subject`` (knative.dev/pkg ``tracker.Reference``): a kind and either a ``name`` or a ``selector``."""
+
+    api_version: str | None = wire()
+    kind: str | None = wire()
+    namespace: str | None = wire()
+    name: str | None = wire()
+    selector: LabelSelector | None = wire()
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen
+class SinkBindingSpec(SourceSpec):
+    subject: BindingSubject | None = wire()
+
+
+@attrs.frozen
+class SinkBindingStatus(SourceStatus):
+    pass
+
+
+@attrs.frozen
+class SinkBinding(Resource):
+    KIND: ClassVar[KindInfo] = KindInfo(GROUP, "v1", "SinkBinding", "sinkbindings")
+
+    spec: SinkBindingSpec | None = wire(factory=SinkBindingSpec)
+    status: SinkBindingStatus | None = wire(factory=SinkBindingStatus)

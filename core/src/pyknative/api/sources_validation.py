@@ -122,3 +122,40 @@ def _json(path: str, data: bytes) -> list[FieldError]:
     if not isinstance(doc, dict):
         return [FieldError(path, f"invalid value: expected a JSON object (contentType is {JSON_CONTENT_TYPE})")]
     return []
+
+
+# ----------------------------------------------------------------------------------- ContainerSource, SinkBinding
+
+
+def validate_container_source(source, old, ctx: AdmissionContext) -> list[FieldError]:
+    """The duck's fields, and a template with at least one container, each with a ``command`` or an ``image``."""
+    spec = source.spec
+    errors = validate_source_spec(spec, ctx, source.namespace)
+    template = spec.template if spec is not None else None
+    containers = (template.spec.containers if template is not None and template.spec is not None else None) or ()
+    if not containers:
+        errors.append(FieldError("spec.template.spec.containers", "missing field(s): at least one container"))
+    for i, c in enumerate(containers):
+        if not c.command and not c.image:
+            errors.append(FieldError(f"spec.template.spec.containers[{i}]", "needs a command or an image"))
+    return errors
+
+
+def validate_sink_binding(binding, old, ctx: AdmissionContext) -> list[FieldError]:
+    """The duck's fields, and ``spec.subject``: ``apiVersion``, ``kind``, and a ``name`` or a ``selector``
+    (not both), as knative.dev/pkg's ``tracker.Reference`` validation says."""
+    spec = binding.spec
+    errors = validate_source_spec(spec, ctx, binding.namespace)
+    subject = spec.subject if spec is not None else None
+    if subject is None:
+        return [*errors, FieldError("spec.subject", "missing field(s)")]
+    for field, value in (("apiVersion", subject.api_version), ("kind", subject.kind)):
+        if not value:
+            errors.append(FieldError(f"spec.subject.{field}", "missing field(s)"))
+    if subject.name and subject.selector is not None:
+        errors.append(FieldError("spec.subject", "expected exactly one, got both: name, selector"))
+    elif not subject.name and subject.selector is None:
+        errors.append(FieldError("spec.subject", "expected exactly one, got neither: name, selector"))
+    if subject.namespace and subject.namespace != binding.namespace:
+        errors.append(FieldError("spec.subject.namespace", "must be the binding's own namespace"))
+    return errors

@@ -11,8 +11,10 @@ For a source object (spec: :class:`~pyknative.api.sources.SourceSpec`, status:
 3. sets ``status.ceAttributes`` from the kind's ``ce_attributes(source)``;
 4. with a sink, starts (or keeps, or restarts with a changed spec or sink) the kind's adapter through its
    :class:`~pyknative.roles.SourceAdapter` with Knative's environment and marks the kind's adapter condition
-   (``Deployed`` for PingSource) True; without one, stops it and marks that condition Unknown. A deleted source's
-   adapter is stopped.
+   (``Deployed`` for PingSource) True; without one, stops it and marks that condition Unknown. An adapter that
+   cannot run as written (``start`` raises :class:`~pyknative.roles.NotRunnableError`) marks it False with the
+   error's reason, a Warning Event, and is tried again after its ``retry_after``. A deleted source's adapter is
+   stopped.
 
 The sink is watched, not polled: :class:`SinkIndex` remembers which object each source's ``sink.ref`` names, and
 :func:`source_controller` watches every addressable kind the platform serves, so a source whose sink appears
@@ -37,6 +39,7 @@ from pyknative.reconciler.base import Conditions, Outcome, reconcile_status
 from pyknative.reconciler.controller import Controller
 from pyknative.reconciler.destinations import UnresolvableError, resolve
 from pyknative.roles.source import AdapterEnvironment
+from pyknative.runtime.api import NotRunnableError
 from pyknative.store import Store
 
 SINK_PROVIDED = "SinkProvided"
@@ -176,11 +179,28 @@ class SourceReconciler:
             if self.recorder is not None and was_provided != "False":
                 await self.recorder.warning(source, SINK_NOT_FOUND_EVENT, sink_not_found_message(source))
         else:
-            await adapters.start(source, adapter_environment(source, uri))
+            try:
+                await adapters.start(source, adapter_environment(source, uri))
+            except NotRunnableError as e:
+                # the adapter cannot run as written (ContainerSource: an image and no container runtime)
+                changes = {"sink_uri": uri, "ce_attributes": tuple(self.ce_attributes(source)) or None}
+                if self.adapter_condition is None:
+                    raise
+                if self.recorder is not None and _reason_of(conditions, self.adapter_condition) != e.reason:
+                    await self.recorder.warning(source, e.reason, str(e))
+                conditions = self.conditions.mark_false(conditions, self.adapter_condition, now, e.reason, str(e))
+                return Outcome(conditions, changes, requeue=e.retry_after)
             if self.adapter_condition is not None:
                 conditions = self.conditions.mark_true(conditions, self.adapter_condition, now)
         changes = {"sink_uri": uri, "ce_attributes": tuple(self.ce_attributes(source)) or None}
         return Outcome(conditions, changes)
+
+
+def _reason_of(conditions: Conditions, type: str) -> str | None:
+    for c in conditions:
+        if c.type == type:
+            return c.reason
+    return None
 
 
 def _status_of(conditions: Conditions, type: str) -> str | None:

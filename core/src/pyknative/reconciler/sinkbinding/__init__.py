@@ -1,0 +1,1 @@
+"""SinkBinding (sources.knative.dev/v1): injects the sink into the pod template of its subject."""
