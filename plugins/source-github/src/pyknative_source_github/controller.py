@@ -33,7 +33,6 @@ from pyknative.sources.reconciler import (
     sink_key,
     sink_not_found_message,
 )
-
 from pyknative_source_github import hooks
 from pyknative_source_github.api import (
     API_VERSION,

@@ -21,7 +21,6 @@ import attrs
 
 from pyknative.eventing.message import Message
 from pyknative.sources import new_event
-
 from pyknative_source_github.api import event_source, event_type
 
 EVENT_HEADER = "x-github-event"

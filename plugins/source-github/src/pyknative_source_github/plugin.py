@@ -8,8 +8,13 @@ from typing import Any
 from pyknative import hookimpl
 from pyknative.api.kinds import AGE_COLUMN, READY_COLUMN, REASON_COLUMN, KindRegistration, PrinterColumn
 from pyknative.sources import InProcessAdapters
-
-from pyknative_source_github.api import API_VERSION, KIND, RESOURCE_GROUP, GitHubSource, validate_github_source
+from pyknative_source_github.api import (
+    API_VERSION,
+    KIND,
+    RESOURCE_GROUP,
+    GitHubSource,
+    validate_github_source,
+)
 from pyknative_source_github.receiver import Receiver
 
 COLUMNS = (READY_COLUMN, REASON_COLUMN, PrinterColumn("SINK", ".status.sinkUri"), AGE_COLUMN)

@@ -23,7 +23,6 @@ import attrs
 from pyknative.eventing.channel import Outcome
 from pyknative.roles.http import HttpRequest, HttpResponse, HttpRoute
 from pyknative.sources import AdapterContext
-
 from pyknative_source_github.api import GitHubSource
 from pyknative_source_github.events import DeliveryError, parse_delivery, to_cloudevent, verify_signature
 from pyknative_source_github.secrets import secret_value
