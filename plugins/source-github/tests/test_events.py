@@ -6,7 +6,6 @@ import json
 
 import pytest
 from payloads import ISSUES, PING, PULL_REQUEST, PUSH
-
 from pyknative_source_github.events import (
     DeliveryError,
     parse_delivery,
