@@ -259,3 +259,24 @@ def test_admission_names_each_bad_field():
     obj = platform_kinds.from_manifest(doc)
     paths = sorted(e.path for e in validate_github_source(obj, None, None) if not e.path.startswith("spec.sink"))
     assert paths == ["spec.accessToken.secretKeyRef", "spec.eventTypes[1]", "spec.githubAPIURL", "spec.ownerAndRepository"]
+
+
+async def test_a_changed_spec_edits_the_same_hook(env):
+    platform, github, sink = env
+    await apply(platform, SECRET_DOC)
+    doc = source_doc("edit", github.url, sink.url)
+    await apply(platform, doc)
+    await condition(platform, "edit")
+    doc["spec"]["eventTypes"] = ["issues"]
+    await apply(platform, doc)
+
+    async def edited():
+        return [c for c in github.calls if c[0] == "PATCH"]
+
+    [(_, path, auth, body)] = await until(edited)
+    assert (path, auth, body["events"]) == ("/repos/Codertocat/Hello-World/hooks/1", f"token {TOKEN}", ["issues"])
+    source = await condition(platform, "edit")
+    assert source.status.webhook_id_key == "1" and len(github.hooks) == 1
+    url = github.hooks[1]["config"]["url"]
+    assert (await deliver(url, "issues", ISSUES))[0] == 202
+    assert [h["ce-type"] for h, _ in sink.received] == ["dev.knative.source.github.issues"]
