@@ -25,8 +25,7 @@ from pyknative.api.kinds import Kinds
 from pyknative.errors import GoneError, NotFoundError
 from pyknative.sources import AdapterContext
 from pyknative.store import Store
-
-from pyknative_source_k8s.api import APIVersionKindSelector, ApiServerSource
+from pyknative_source_k8s.api import ApiServerSource, APIVersionKindSelector
 from pyknative_source_k8s.events import VERBS, make_event, mode_of, passes
 
 log = logging.getLogger(__name__)

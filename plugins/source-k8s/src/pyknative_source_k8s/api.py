@@ -16,7 +16,14 @@ from typing import Any, ClassVar
 import attrs
 
 from pyknative.api import extra_field, wire
-from pyknative.api.kinds import AGE_COLUMN, READY_COLUMN, REASON_COLUMN, AdmissionContext, KindRegistration, PrinterColumn
+from pyknative.api.kinds import (
+    AGE_COLUMN,
+    READY_COLUMN,
+    REASON_COLUMN,
+    AdmissionContext,
+    KindRegistration,
+    PrinterColumn,
+)
 from pyknative.api.meta import KindInfo, Resource
 from pyknative.api.sources import SOURCES, SourceSpec, SourceStatus
 from pyknative.errors import FieldError

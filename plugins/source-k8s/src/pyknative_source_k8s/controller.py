@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 from pyknative.api.conditions import ConditionSet
 from pyknative.sources import SINK_PROVIDED, source_controller
-
 from pyknative_source_k8s.api import ApiServerSource
 from pyknative_source_k8s.events import ce_attributes
 

@@ -26,13 +26,12 @@ from pyknative.api.meta import Resource
 from pyknative.api.sources import CloudEventAttributes
 from pyknative.eventing.message import Message
 from pyknative.sources import new_event
-
 from pyknative_source_k8s.api import (
     REFERENCE_MODE,
     RESOURCE_MODE,
+    ApiServerSource,
     APIVersionKind,
     APIVersionKindSelector,
-    ApiServerSource,
     LabelSelector,
 )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pyknative import hookimpl
-
 from pyknative_source_k8s import api, events
 
 #: the CloudEvent ``source`` when the platform has no admin listener
@@ -38,7 +37,6 @@ class _Plugin:
         if (api_version, kind) != (api.API_VERSION, api.KIND):
             return None
         from pyknative.sources import InProcessAdapters
-
         from pyknative_source_k8s.adapter import apiserver_adapter
 
         run = apiserver_adapter(platform.store, platform.kinds, lambda: api_server_url(platform))
