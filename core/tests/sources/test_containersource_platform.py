@@ -9,18 +9,16 @@ import json
 import sys
 
 import aiohttp
-import attrs
 import pytest
 import yaml
 
 from pyknative.api import conditions as cond
-from pyknative.api.kinds import admit
 from pyknative.api.serving import Service
 from pyknative.api.sources import ContainerSource, SinkBinding
-from pyknative.errors import NotFoundError, ValidationError
+from pyknative.errors import ValidationError
 from pyknative.platform import Platform
-
-PORTS = {"gateway-port": "0", "admin-port": "0", "eventing-port": "0"}
+from pyknative.testing.platform import PORTS, apply
+from pyknative.testing.platform import until as _until
 
 ADAPTER = """
 import json, os, urllib.request
@@ -43,23 +41,9 @@ async def platform(tmp_path):
         await p.stop()
 
 
-async def apply(platform: Platform, doc: dict):
-    obj = platform.kinds.from_manifest(doc)
-    obj = await admit(platform.kinds, obj, None, platform.admission())
-    try:
-        old = await platform.store.get(type(obj), obj.namespace, obj.name)
-    except NotFoundError:
-        return await platform.store.create(obj)
-    return await platform.store.update(attrs.evolve(obj, metadata=old.metadata))
-
 
 async def until(check, timeout: float = 20.0):
-    async with asyncio.timeout(timeout):
-        while True:
-            value = await check()
-            if value:
-                return value
-            await asyncio.sleep(0.05)
+    return await _until(check, timeout, 0.05)
 
 
 async def ready(platform: Platform, cls, name: str, type: str = "Ready", status: str = "True"):

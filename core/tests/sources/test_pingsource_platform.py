@@ -9,23 +9,20 @@ import base64
 import json
 import uuid
 
-import attrs
 import pytest
 
 from pyknative import hookimpl
 from pyknative.api import conditions as cond
 from pyknative.api.core import Event
 from pyknative.api.eventing import Broker, Trigger
-from pyknative.api.kinds import admit
 from pyknative.api.sources import PingSource
-from pyknative.errors import NotFoundError
 from pyknative.eventing.channel import Outcome
 from pyknative.platform import Platform
 from pyknative.reconciler.pingsource.adapter import ping_adapter
 from pyknative.reconciler.pingsource.resources import RESOURCE_GROUP
 from pyknative.sources import InProcessAdapters, ManualClock, SourceId
-
-PORTS = {"gateway-port": "0", "admin-port": "0", "eventing-port": "0"}
+from pyknative.testing.platform import PORTS, apply
+from pyknative.testing.platform import until as _until
 
 
 class ManualPing:
@@ -58,23 +55,9 @@ async def env(tmp_path):
         await platform.stop()
 
 
-async def apply(platform: Platform, doc: dict):
-    obj = platform.kinds.from_manifest(doc)
-    obj = await admit(platform.kinds, obj, None, platform.admission())
-    try:
-        old = await platform.store.get(type(obj), obj.namespace, obj.name)
-    except NotFoundError:
-        return await platform.store.create(obj)
-    return await platform.store.update(attrs.evolve(obj, metadata=old.metadata))
-
 
 async def until(check, timeout: float = 10.0):
-    async with asyncio.timeout(timeout):
-        while True:
-            value = await check()
-            if value:
-                return value
-            await asyncio.sleep(0.02)
+    return await _until(check, timeout, 0.02)
 
 
 async def condition(platform: Platform, name: str, type: str = "Ready", status: str = "True"):

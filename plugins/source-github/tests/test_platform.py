@@ -3,7 +3,6 @@ webhook route, a local aiohttp server speaking GitHub's hooks API and a recordin
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import aiohttp
@@ -15,11 +14,11 @@ from pyknative_source_github.api import GitHubSource
 from pyknative_source_github.events import sign
 
 from pyknative.api import conditions as cond
-from pyknative.api.kinds import admit
 from pyknative.errors import NotFoundError
 from pyknative.platform import Platform
+from pyknative.testing.platform import PORTS, apply
+from pyknative.testing.platform import until as _until
 
-PORTS = {"gateway-port": "0", "admin-port": "0", "eventing-port": "0"}
 SECRET = "webhook-secret"
 TOKEN = "ghp_accesstoken"
 
@@ -110,23 +109,9 @@ async def env(tmp_path):
         await github.stop()
 
 
-async def apply(platform: Platform, doc: dict):
-    obj = platform.kinds.from_manifest(doc)
-    obj = await admit(platform.kinds, obj, None, platform.admission())
-    try:
-        old = await platform.store.get(type(obj), obj.namespace, obj.name)
-    except NotFoundError:
-        return await platform.store.create(obj)
-    return await platform.store.update(attrs.evolve(obj, metadata=old.metadata))
-
 
 async def until(check, timeout: float = 10.0):
-    async with asyncio.timeout(timeout):
-        while True:
-            value = await check()
-            if value:
-                return value
-            await asyncio.sleep(0.02)
+    return await _until(check, timeout, 0.02)
 
 
 async def condition(platform, name, type="Ready", status="True"):
