@@ -11,6 +11,7 @@ import pytest
 from aiohttp import web
 from payloads import ISSUES, PING, PULL_REQUEST, PUSH
 from pyknative_source_github.api import GitHubSource
+from pyknative_source_github.controller import RETRY_AFTER
 from pyknative_source_github.events import sign
 
 from pyknative.api import conditions as cond
@@ -114,13 +115,13 @@ async def until(check, timeout: float = 10.0):
     return await _until(check, timeout, 0.02)
 
 
-async def condition(platform, name, type="Ready", status="True"):
+async def condition(platform, name, type="Ready", status="True", timeout: float = 10.0):
     async def check():
         obj = await platform.store.get(GitHubSource, "default", name)
         c = cond.get(obj.status.conditions if obj.status else None, type)
         return obj if c is not None and c.status == status else None
 
-    return await until(check)
+    return await until(check, timeout)
 
 
 SECRET_DOC = {
@@ -229,8 +230,8 @@ async def test_missing_secret_then_refused_hook_then_an_organization(env):
     c = cond.get(source.status.conditions, "WebhookConfigured")
     assert c.reason == "WebhookNotConfigured" and "422" in c.message
 
-    github.refuse = None
-    source = await until(lambda: condition(platform, "org"), timeout=20)
+    github.refuse = None  # the refused call is tried again RETRY_AFTER (10 s) later
+    source = await condition(platform, "org", timeout=RETRY_AFTER + 10)
     assert github.calls[-1][:2] == ("POST", "/orgs/knative/hooks")
     assert source.status.webhook_id_key == "1"
 

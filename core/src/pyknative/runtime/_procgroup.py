@@ -59,17 +59,24 @@ def child_setup() -> Callable[[], None] | None:
 
 #: how long one scan of the process table serves (the group itself is always signalled: a process forked since
 #: the scan that stayed in the group is still reached) (many instances stopping at once share a scan; each scan
-#: reads every process's /proc entry, so a scan per instance made stopping N instances cost N^2 reads)
+#: reads every process's /proc entry, so a scan per instance made stopping N instances cost N^2 reads). A caller
+#: that must see every process that existed at some moment passes it as ``since``: an older scan is not reused.
 _SNAPSHOT_SECONDS = 0.1
 _snapshot: tuple[float, dict[int, list[int]], dict[int, list[int]], dict[str, list[int]]] | None = None
 
 
-def _process_table() -> tuple[dict[int, list[int]], dict[int, list[int]], dict[str, list[int]]]:
+def _process_table(
+    since: float | None = None,
+) -> tuple[dict[int, list[int]], dict[int, list[int]], dict[str, list[int]]]:
     """``(children by parent pid, members by session id, carriers by instance marker)``, from one scan of /proc
-    (shared for a moment)."""
+    (shared for a moment) taken no earlier than ``since`` (a ``time.monotonic()`` value)."""
     global _snapshot
     now = time.monotonic()
-    if _snapshot is not None and now - _snapshot[0] < _SNAPSHOT_SECONDS:
+    if (
+        _snapshot is not None
+        and now - _snapshot[0] < _SNAPSHOT_SECONDS
+        and (since is None or _snapshot[0] >= since)
+    ):
         return _snapshot[1], _snapshot[2], _snapshot[3]
     children: dict[int, list[int]] = {}
     sessions: dict[int, list[int]] = {}
@@ -101,14 +108,14 @@ def _processes(pids: Iterable[int]) -> list[psutil.Process]:
     return out
 
 
-def descendants(pid: int) -> list[psutil.Process]:
-    """The live descendants of ``pid`` (best effort; empty if it is gone)."""
+def descendants(pid: int, since: float | None = None) -> list[psutil.Process]:
+    """The live descendants of ``pid`` (best effort; empty if it is gone), from a scan no older than ``since``."""
     if not sys.platform.startswith("linux"):
         try:
             return psutil.Process(pid).children(recursive=True)
         except psutil.Error:
             return []
-    children, _, _ = _process_table()
+    children, _, _ = _process_table(since)
     found, todo = [], list(children.get(pid, ()))
     while todo:
         child = todo.pop()
@@ -117,10 +124,10 @@ def descendants(pid: int) -> list[psutil.Process]:
     return _processes(found)
 
 
-def session_members(sid: int) -> list[psutil.Process]:
+def session_members(sid: int, since: float | None = None) -> list[psutil.Process]:
     """The processes in session ``sid``: a child's whole group, and whatever moved to another group in it."""
     if sys.platform.startswith("linux"):
-        _, sessions, _ = _process_table()
+        _, sessions, _ = _process_table(since)
         return _processes(sessions.get(sid, ()))
     found = []
     for pid in psutil.pids():
@@ -132,11 +139,11 @@ def session_members(sid: int) -> list[psutil.Process]:
     return found
 
 
-def carriers(marker: str | None) -> list[psutil.Process]:
+def carriers(marker: str | None, since: float | None = None) -> list[psutil.Process]:
     """The live processes whose environment carries ``marker`` (an instance's, and its descendants'; Linux)."""
     if marker is None or not sys.platform.startswith("linux"):
         return []
-    _, _, markers = _process_table()
+    _, _, markers = _process_table(since)
     return _processes(markers.get(marker, ()))
 
 
@@ -148,20 +155,22 @@ def signal_group(pgid: int, sig: int) -> None:
         pass
 
 
-def signal_all(sid: int, sig: int, extra: Iterable[psutil.Process] = ()) -> None:
+def signal_all(sid: int, sig: int, extra: Iterable[psutil.Process] = (), since: float | None = None) -> None:
     """Send ``sig`` to session ``sid`` (its leader's group and every other member) and to ``extra``."""
     signal_group(sid, sig)
-    for proc in [*session_members(sid), *extra]:
+    for proc in [*session_members(sid, since), *extra]:
         try:
             proc.send_signal(sig)
         except psutil.Error:
             pass
 
 
-async def kill_all(sid: int, extra: Iterable[psutil.Process] = (), timeout: float = 1.0) -> None:
+async def kill_all(
+    sid: int, extra: Iterable[psutil.Process] = (), timeout: float = 1.0, since: float | None = None
+) -> None:
     """SIGKILL session ``sid`` and ``extra``, then wait (up to ``timeout``) until none of them runs any more."""
-    targets = [*session_members(sid), *extra]
-    signal_all(sid, signal.SIGKILL, extra)
+    targets = [*session_members(sid, since), *extra]
+    signal_all(sid, signal.SIGKILL, extra, since)
     deadline = time.monotonic() + timeout
     while any(_running(p) for p in targets) and time.monotonic() < deadline:
         await asyncio.sleep(0.005)

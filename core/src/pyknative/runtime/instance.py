@@ -50,6 +50,8 @@ class SupervisedInstance:
     started_at: float | None = None
     ready_changed_at: float | None = None
     _stop: asyncio.Event = attrs.field(factory=asyncio.Event, init=False)
+    #: ``time.monotonic()`` when the stop was first requested: what stops it must see the processes of then
+    stop_requested_at: float | None = attrs.field(default=None, init=False)
     _ready_since: float | None = attrs.field(default=None, init=False)
     _ready_seconds: float = attrs.field(default=0.0, init=False)
 
@@ -75,6 +77,8 @@ class SupervisedInstance:
 
     def request_stop(self) -> None:
         """Ask the current (or next) run to stop; it will not be started again."""
+        if self.stop_requested_at is None:
+            self.stop_requested_at = time.monotonic()
         self._stop.set()
 
     async def wait_stop(self, timeout: float) -> bool:

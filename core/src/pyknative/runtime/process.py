@@ -120,8 +120,11 @@ class Instance(SupervisedInstance):
             finally:
                 prober.cancel()
                 self.set_ready(False, notify=False)
-                # Also on cancellation: kill whatever is left (the child, or what it left behind).
-                await _procgroup.kill_all(proc.pid, [*escaped, *_procgroup.carriers(self.marker)])
+                # Also on cancellation: kill whatever is left (the child, or what it left behind), as seen by a scan
+                # taken after the stop was asked for (or, when the child ended by itself, after it ended).
+                since = self.stop_requested_at or time.monotonic()
+                left = _procgroup.carriers(self.marker, since)
+                await _procgroup.kill_all(proc.pid, [*escaped, *left], since=since)
                 if self.record_dir is not None:
                     _leftovers.forget(self.record_dir, self.id, proc.pid)
                 _, pending = await asyncio.wait(pumps, timeout=_DRAIN_SECONDS)
@@ -150,9 +153,10 @@ class Instance(SupervisedInstance):
             await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
             if waiter.done():
                 return
-            escaped.extend(_procgroup.descendants(proc.pid))
-            escaped.extend(_procgroup.carriers(self.marker))
-            _procgroup.signal_all(proc.pid, signal.SIGTERM, escaped)
+            since = self.stop_requested_at
+            escaped.extend(_procgroup.descendants(proc.pid, since))
+            escaped.extend(_procgroup.carriers(self.marker, since))
+            _procgroup.signal_all(proc.pid, signal.SIGTERM, escaped, since)
             try:
                 async with asyncio.timeout(grace):
                     await asyncio.shield(waiter)
