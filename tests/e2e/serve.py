@@ -16,7 +16,9 @@ import attrs
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-_READY = re.compile(r"pyknative ready: gateway http://([\d.]+):(\d+) admin (https?)://([\d.]+):(\d+)")
+_READY = re.compile(
+    r"pyknative ready: gateway http://([\d.]+):(\d+) admin (https?)://([\d.]+):(\d+) events (https?://[\d.]+:\d+)"
+)
 
 
 @attrs.define(eq=False)
@@ -31,6 +33,8 @@ class Served:
     gateway: tuple[str, int] | None = None
     admin: tuple[str, int] | None = None
     admin_scheme: str = "http"
+    #: the event listener's base URL (Brokers' ingress, sources' receivers)
+    events: str | None = None
     output: list[str] = attrs.field(factory=list)
 
     def start(self, timeout: float = 60.0, gateway_port: int = 0, admin_port: int = 0,
@@ -53,6 +57,7 @@ class Served:
                     self.gateway = (m.group(1), int(m.group(2)))
                     self.admin_scheme = m.group(3)
                     self.admin = (m.group(4), int(m.group(5)))
+                    self.events = m.group(6)
                     ready.set()
 
         threading.Thread(target=pump, daemon=True).start()

@@ -282,3 +282,35 @@ async def test_early_answer_to_an_upload_reaches_the_client(harness):
     ) as r:
         assert r.status == 404
         assert "no route for host 'nope.example.com'" in await r.text()
+
+
+async def test_a_request_in_absolute_form_is_routed_by_its_authority(harness):
+    # Local instances get the gateway as their HTTP proxy: a client sends the whole URL as the target, as to any
+    # proxy; the gateway routes it by that URL's host and forwards the path in origin form.
+    b1 = await harness.backend("v1")
+    harness.serve(HOST, V1, b1)
+    raw = await harness.raw(
+        f"GET http://{HOST}/headers?x=1 HTTP/1.1\r\nHost: elsewhere.example.com\r\nConnection: close\r\n\r\n".encode()
+    )
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    headers = {k.lower(): v for k, v in json.loads(body)["headers"]}
+    assert headers["host"] == HOST
+    assert (await harness.raw(f"GET http://{HOST}/ HTTP/1.1\r\nConnection: close\r\n\r\n".encode())).endswith(
+        b"hello from v1"
+    )
+
+
+async def test_a_client_configured_with_the_gateway_as_its_http_proxy_reaches_a_service(harness):
+    import urllib.request
+
+    b1 = await harness.backend("v1")
+    harness.serve(HOST, V1, b1)
+    host, port = harness.gateway.address
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": f"http://{host}:{port}"}))
+
+    def fetch() -> bytes:
+        with opener.open(f"http://{HOST}/", timeout=5) as resp:
+            return resp.read()
+
+    assert await asyncio.to_thread(fetch) == b"hello from v1"

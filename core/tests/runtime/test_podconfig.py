@@ -186,3 +186,14 @@ def test_process_spec_expands_the_command_from_resolved_env():
     assert spec.command == ("app", "admin") and spec.inherit == ("PATH",) and spec.volumes is None
     assert spec.env["USER"] == "admin" and spec.env["K_REVISION"] == "r-00001"
     assert " env=" not in repr(spec)  # a log line with the spec does not print the resolved secrets
+
+
+def test_instances_reach_cluster_local_addresses_through_the_gateway_as_their_http_proxy():
+    machine = Machine(host_ip="127.0.0.1", node_name="box", cluster_proxy="http://127.0.0.1:8080")
+    env = make_process_spec(revision({}), SOURCES, machine, inherit=()).env
+    assert env["http_proxy"] == env["HTTP_PROXY"] == "http://127.0.0.1:8080"
+    assert env["no_proxy"] == env["NO_PROXY"] == "localhost,127.0.0.1,::1"
+    own = revision({"env": [{"name": "HTTP_PROXY", "value": "http://corp:3128"}]})
+    env = make_process_spec(own, SOURCES, machine, inherit=()).env
+    assert env["HTTP_PROXY"] == "http://corp:3128" and "http_proxy" not in env and "no_proxy" not in env
+    assert "http_proxy" not in make_process_spec(revision({}), SOURCES, MACHINE, inherit=()).env  # no gateway

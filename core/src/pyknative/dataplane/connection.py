@@ -752,6 +752,8 @@ class ClientConnection(asyncio.Protocol):
         ex.method = parser.get_method()  # type: ignore[union-attr]
         ex.http10 = parser.get_http_version() == "1.0"  # type: ignore[union-attr]
         ex.keep_alive = parser.should_keep_alive()  # type: ignore[union-attr]
+        if ex.url[:1] != b"/":  # type: ignore[union-attr]
+            _origin_form(ex)  # type: ignore[arg-type]
         if ex.upgrade is not None and self._check_upgrade(ex):  # type: ignore[arg-type]
             return
         if self.active is None:
@@ -790,3 +792,25 @@ class ClientConnection(asyncio.Protocol):
             nxt.dispatch()
         else:
             self.idle_since = monotonic()
+
+
+def _origin_form(ex: Exchange) -> None:
+    """Turn an absolute-form target (``http://host/path``: the gateway is the HTTP proxy of local instances, see
+    :mod:`pyknative.runtime.resources`) into origin form; its authority is the request's host (RFC 9112 §3.2.2)."""
+    url = ex.url
+    if url[:7].lower() != b"http://":
+        return  # ``*`` (OPTIONS) and anything else: routed on the Host header as they are
+    rest = url[7:]
+    end = len(rest)
+    for sep in (b"/", b"?"):
+        i = rest.find(sep)
+        if i != -1 and i < end:
+            end = i
+    authority, path = rest[:end], rest[end:]
+    if authority and b"@" not in authority:
+        if ex.host is not None:
+            ex.head = ex.head.replace(b"host: %b\r\n" % ex.host, b"host: %b\r\n" % authority, 1)
+        else:
+            ex.head += b"host: %b\r\n" % authority
+        ex.host = authority
+    ex.url = path if path[:1] == b"/" else b"/" + path

@@ -51,6 +51,8 @@ class SupervisedRuntime:
     check_revision: Callable[[Revision], object] = check_runnable
     #: see :attr:`LocalProcessRuntime.instance_factory`
     instance_factory: Callable[..., Any] | None = None
+    #: the gateway's URL, the instances' HTTP proxy to cluster-local addresses (:attr:`Machine.cluster_proxy`)
+    cluster_proxy: str | None = None
     _desired: dict[str, int] = attrs.field(factory=dict, init=False)
     _specs: dict[str, ProcessSpec] = attrs.field(factory=dict, init=False)
     _built: dict[str, tuple[Any, ProcessSpec]] = attrs.field(factory=dict, init=False)
@@ -87,7 +89,7 @@ class SupervisedRuntime:
         self._desired[rev.key] = replicas
         runtime = self._runtime()
         if self._machine is None:
-            self._machine = Machine(host_ip=connect_host(self.host))
+            self._machine = Machine(host_ip=connect_host(self.host), cluster_proxy=self.cluster_proxy)
         try:
             spec = self._spec(rev, await fetch(self.store, rev))
         except ConfigError:

@@ -85,6 +85,8 @@ class Machine:
     """What an instance sees of the machine: the address it listens on, the host name, unset limits' values."""
 
     host_ip: str = "127.0.0.1"
+    #: the gateway's URL, the HTTP proxy through which an instance reaches cluster-local addresses (None: none)
+    cluster_proxy: str | None = None
     node_name: str = attrs.field(factory=socket.gethostname)
     cpu: float = attrs.field(factory=lambda: float(os.cpu_count() or 1))
     memory: float = attrs.field(factory=lambda: float(psutil.virtual_memory().total))

@@ -6,6 +6,11 @@ it cannot fill (``serviceAccountToken``, ``downwardAPI``). The env and volumes a
 Secrets and ConfigMaps by :mod:`pyknative.runtime.podconfig`; ``$(VAR)`` references in command and args expand
 from the container's env, as Kubernetes does. ``PORT`` is the instance's own port (several instances of one
 revision share the machine), not the container port.
+
+Knative's addresses (``http://<service>.<namespace>.svc.cluster.local``, a sink's ``K_SINK``) do not resolve on a
+laptop: an instance gets the gateway as its HTTP proxy (``http_proxy``/``HTTP_PROXY``, with loopback in
+``no_proxy``/``NO_PROXY``), so the HTTP clients that honour those variables reach other Services by their Knative URL
+as a pod would. A container that sets any of these itself keeps its own.
 """
 
 from __future__ import annotations
@@ -58,7 +63,21 @@ def container_env(rev: Revision, c: Container, sources: Sources, machine: Machin
     env["K_REVISION"] = rev.name
     env["K_CONFIGURATION"] = labels.get(CONFIGURATION_LABEL, "")
     env["K_SERVICE"] = labels.get(SERVICE_LABEL, "")
+    env.update(proxy_env(env, machine.cluster_proxy))
     return env, instance
+
+
+#: what an instance reaches directly, never through the gateway
+NO_PROXY = "localhost,127.0.0.1,::1"
+_PROXY_NAMES = ("http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY")
+
+
+def proxy_env(env: Mapping[str, str], proxy: str | None) -> dict[str, str]:
+    """The proxy variables an instance gets for ``proxy`` (the gateway's URL): none when there is no gateway or
+    the container's env already names a proxy."""
+    if proxy is None or any(name in env for name in _PROXY_NAMES):
+        return {}
+    return {"http_proxy": proxy, "HTTP_PROXY": proxy, "no_proxy": NO_PROXY, "NO_PROXY": NO_PROXY}
 
 
 def readiness(probe: Probe | None, container_port: int | None) -> Readiness:
